@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs the Debian packages suspendable needs, only those that are missing.
+# Idempotent: a second run with everything present makes no apt call at all.
+set -euo pipefail
+
+packages=(
+  # build
+  cmake g++ make pkg-config clang-format
+  # embedded interpreter (Debian's CPython 3.11, with internal headers)
+  python3.11 python3.11-dev libpython3.11-dev
+  # xeus + its header-only dependencies
+  xeus-dev libxeus6 cppzmq-dev libzmq3-dev nlohmann-json3-dev xtl-dev libssl-dev
+  # snapshot format
+  libzstd-dev
+  # kernel-side Python: IPython machinery for input transforms, display, completion
+  python3-ipython python3-jedi python3-matplotlib python3-ipywidgets
+  # Jupyter front ends used by users and by the tests
+  python3-jupyter-client jupyter-client jupyter-console python3-nbclient python3-nbformat
+  jupyter-nbconvert jupyter-notebook
+  # tests and benchmarks
+  libgtest-dev python3-pytest python3-pexpect python3-numpy python3-pandas python3-dill
+  python3-ipykernel xpython tmux
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+echo "setup-deps: installing ${#missing[@]} missing packages: ${missing[*]}"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "setup-deps: done"
