@@ -1,0 +1,333 @@
+"""execute_request: streams, results, rich display, IPython's history variables, magics, shell escapes."""
+
+import base64
+import re
+import time
+
+import pytest
+
+from harness import strip_ansi
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+# -- streams --------------------------------------------------------------------------------------------------
+
+
+def test_stdout_streams_while_the_cell_runs(kernel):
+    ex = kernel.ok("import time\nprint('first')\ntime.sleep(1.5)\nprint('second')", timeout=30)
+    streams = [r for r in ex.of_type("stream") if r.content["name"] == "stdout"]
+    assert "".join(r.content["text"] for r in streams) == "first\nsecond\n", ex.describe()
+    first = next(r for r in streams if "first" in r.content["text"])
+    # `first` was printed 1.5 s before the cell ended: a streaming kernel delivers it long before the reply.
+    lead = ex.reply.t - first.t
+    assert lead > 1.0, f"'first' arrived only {lead:.2f}s before the reply (not streamed)\n{ex.describe()}"
+
+
+def test_stderr_stream(kernel):
+    ex = kernel.ok("import sys\nprint('to stderr', file=sys.stderr)\nprint('to stdout')")
+    assert ex.stderr == "to stderr\n", ex.describe()
+    assert ex.stdout == "to stdout\n", ex.describe()
+
+
+def test_many_prints_arrive_complete_and_in_order(kernel):
+    ex = kernel.ok("for i in range(2000):\n    print(i)")
+    assert ex.stdout == "".join(f"{i}\n" for i in range(2000))
+
+
+def test_execute_input_and_count(kernel):
+    a = kernel.ok("x_count = 1")
+    b = kernel.ok("x_count += 1")
+    assert b.execution_count == a.execution_count + 1
+    echo = b.of_type("execute_input")[0].content
+    assert echo == {"code": "x_count += 1", "execution_count": b.execution_count}
+
+
+def test_silent_execution(kernel):
+    before = kernel.ok("pass").execution_count
+    ex = kernel.ok("silent_value = 41\nsilent_value + 1", silent=True)
+    assert ex.result is None, ex.describe()
+    assert not ex.of_type("execute_input"), ex.describe()
+    after = kernel.ok("silent_value").execution_count
+    assert after == before + 1, "a silent execution must not increment the execution count"
+
+
+def test_user_expressions(kernel):
+    ex = kernel.ok("ue = 20", user_expressions={"double": "ue * 2", "bad": "no_such_name_ue"})
+    ue = ex.content["user_expressions"]
+    assert ue["double"]["status"] == "ok"
+    assert ue["double"]["data"]["text/plain"] == "40"
+    assert ue["bad"]["status"] == "error"
+    assert ue["bad"]["ename"] == "NameError"
+
+
+# -- results and rich display ---------------------------------------------------------------------------------
+
+
+def test_execute_result_of_last_expression(kernel):
+    ex = kernel.ok("a = 6\nb = 7\na * b")
+    assert ex.result["text/plain"] == "42"
+    res = ex.of_type("execute_result")[0].content
+    assert res["execution_count"] == ex.execution_count
+
+
+def test_no_result_for_statement_or_semicolon(kernel):
+    assert kernel.ok("y_stmt = 5").result is None
+    assert kernel.ok("y_stmt * 2;").result is None
+    assert kernel.ok("None").result is None
+
+
+def test_only_the_last_expression_is_displayed(kernel):
+    ex = kernel.ok("1\n2\n3")
+    assert ex.result["text/plain"] == "3"
+    assert not ex.displays
+
+
+def test_last_expression_spanning_lines(kernel):
+    ex = kernel.ok("v = 10\n(v +\n 5)")
+    assert ex.result["text/plain"] == "15"
+
+
+def test_text_html_from_repr_html(kernel):
+    code = (
+        "class Rich:\n"
+        "    def _repr_html_(self):\n"
+        "        return '<b>rich</b>'\n"
+        "    def __repr__(self):\n"
+        "        return 'Rich()'\n"
+        "Rich()"
+    )
+    ex = kernel.ok(code)
+    assert ex.result["text/html"] == "<b>rich</b>"
+    assert ex.result["text/plain"] == "Rich()"
+
+
+def test_pandas_dataframe_html(kernel):
+    ex = kernel.ok("import pandas as pd\npd.DataFrame({'a': [1, 2], 'b': [3, 4]})", timeout=60)
+    assert "<table" in ex.result["text/html"]
+    assert "a" in ex.result["text/plain"] and "b" in ex.result["text/plain"]
+
+
+def test_matplotlib_inline_png(kernel):
+    kernel.ok("%matplotlib inline", timeout=90)
+    ex = kernel.ok("import matplotlib.pyplot as plt\nplt.plot([1, 3, 2])\nplt.title('e2e')", timeout=90)
+    pngs = [d["data"]["image/png"] for d in ex.displays if "image/png" in d["data"]]
+    assert len(pngs) == 1, ex.describe()
+    assert base64.b64decode(pngs[0])[:8] == PNG_MAGIC
+    # The figure is shown once, after the cell: the execute_result is the Text object.
+    assert "Text" in ex.result["text/plain"]
+
+
+def test_display_and_update_display(kernel):
+    code = (
+        "from IPython.display import display, HTML, update_display\n"
+        "display('plain one')\n"
+        "display(HTML('<i>v1</i>'), display_id='e2e-disp')\n"
+        "update_display(HTML('<i>v2</i>'), display_id='e2e-disp')\n"
+        "h = display('handle v1', display_id=True)\n"
+        "h.update('handle v2')\n"
+    )
+    ex = kernel.ok(code)
+    displays = ex.of_type("display_data")
+    assert displays[0].content["data"]["text/plain"] == "'plain one'"
+    html = displays[1].content
+    assert html["data"]["text/html"] == "<i>v1</i>"
+    assert html["transient"]["display_id"] == "e2e-disp"
+    updates = ex.of_type("update_display_data")
+    assert len(updates) == 2, ex.describe()
+    assert updates[0].content["data"]["text/html"] == "<i>v2</i>"
+    assert updates[0].content["transient"]["display_id"] == "e2e-disp"
+    handle_id = displays[2].content["transient"]["display_id"]
+    assert handle_id and updates[1].content["transient"]["display_id"] == handle_id
+    assert updates[1].content["data"]["text/plain"] == "'handle v2'"
+
+
+def test_display_raw_mimebundle_and_metadata(kernel):
+    code = (
+        "from IPython.display import display, Image\n"
+        "display({'text/plain': 'p', 'text/markdown': '**m**'}, raw=True)\n"
+        "import base64\n"
+        "png = base64.b64decode('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk"
+        "+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==')\n"
+        "display(Image(data=png, width=20))\n"
+    )
+    ex = kernel.ok(code)
+    first, image = ex.displays
+    assert first["data"] == {"text/plain": "p", "text/markdown": "**m**"}
+    assert base64.b64decode(image["data"]["image/png"])[:8] == PNG_MAGIC
+    assert image["metadata"]["image/png"]["width"] == 20
+
+
+def test_clear_output(kernel):
+    code = (
+        "from IPython.display import clear_output\n"
+        "print('before')\n"
+        "clear_output(wait=True)\n"
+        "print('after')\n"
+    )
+    ex = kernel.ok(code)
+    kinds = [(r.msg_type, r.content.get("text")) for r in ex.iopub if r.msg_type in ("stream", "clear_output")]
+    assert kinds == [("stream", "before\n"), ("clear_output", None), ("stream", "after\n")], ex.describe()
+    assert ex.of_type("clear_output")[0].content["wait"] is True
+
+
+# -- IPython's history variables ------------------------------------------------------------------------------
+
+
+def test_underscore_variables_out_and_in(kernel):
+    first = kernel.ok("6 * 7")
+    second = kernel.ok("'abc'")
+    n1, n2 = first.execution_count, second.execution_count
+    assert kernel.eval_text("(_, __)") == "('abc', 42)"
+    assert kernel.eval_text(f"Out[{n1}], Out[{n2}]") == "(42, 'abc')"
+    assert kernel.eval_text(f"In[{n1}], In[{n2}]") == "('6 * 7', \"'abc'\")"
+    assert kernel.eval_text(f"_{n1} + 0") == "42"
+    assert kernel.eval_text("type(Out).__name__, type(In).__name__") == "('dict', 'list')"
+
+
+# -- magics and shell escapes ---------------------------------------------------------------------------------
+
+
+def test_line_magic(kernel):
+    kernel.ok("%env E2E_MAGIC_VAR=from-magic")
+    assert kernel.eval_text("import os\nos.environ['E2E_MAGIC_VAR']") == "'from-magic'"
+    ex = kernel.ok("%time sum(range(10))")
+    assert "Wall time" in ex.stdout, ex.describe()
+    assert ex.result["text/plain"] == "45"
+
+
+def test_magic_assignment(kernel):
+    kernel.ok("here = %pwd")
+    assert kernel.eval_text("import os\nhere == os.getcwd()") == "True"
+
+
+def test_cell_magic_capture(kernel):
+    ex = kernel.ok("%%capture captured\nprint('hidden output')\n")
+    assert "hidden output" not in ex.stdout
+    assert kernel.eval_text("captured.stdout") == "'hidden output\\n'"
+
+
+def test_cell_magic_writefile(kernel, tmp_path):
+    target = tmp_path / "written.txt"
+    ex = kernel.ok(f"%%writefile {target}\nline one\nline two\n")
+    assert target.read_text() == "line one\nline two\n"
+    assert "Writing" in ex.stdout
+
+
+def test_magics_inside_a_cell(kernel):
+    code = "a_m = 1\n%env E2E_INNER=inner\nb_m = 2\nimport os\n(a_m + b_m, os.environ['E2E_INNER'])"
+    assert kernel.eval_text(code) == "(3, 'inner')"
+
+
+def test_shell_escape(kernel):
+    ex = kernel.ok("!echo hi")
+    assert ex.stdout.strip() == "hi", ex.describe()
+    kernel.ok("lines = !printf 'a\\nb\\n'")
+    assert kernel.eval_text("list(lines)") == "['a', 'b']"
+
+
+def test_question_mark_help(kernel):
+    kernel.ok("def documented():\n    '''The xyzzy docstring.'''\n")
+    ex = kernel.ok("documented?")
+    assert "The xyzzy docstring." in ex.all_text(), ex.describe()
+    ex = kernel.ok("documented??")
+    assert "def documented" in ex.all_text(), ex.describe()
+
+
+# -- errors ---------------------------------------------------------------------------------------------------
+
+
+def _traceback(ex) -> str:
+    return strip_ansi("\n".join(ex.content.get("traceback", [])))
+
+
+def test_name_error(kernel):
+    ex = kernel.execute("ok_line = 1\nundefined_name_xyz + 1\n")
+    assert ex.status == "error"
+    assert ex.content["ename"] == "NameError"
+    assert ex.content["evalue"] == "name 'undefined_name_xyz' is not defined"
+    err = ex.error
+    assert err is not None, "an error message must be published on iopub"
+    assert (err["ename"], err["evalue"]) == (ex.content["ename"], ex.content["evalue"])
+    tb = _traceback(ex)
+    assert re.search(r"line 2\b", tb), tb
+    assert "undefined_name_xyz + 1" in tb, tb
+    # The kernel keeps going and kept the cell's first line.
+    assert kernel.eval_text("ok_line") == "1"
+
+
+def test_traceback_through_functions(kernel):
+    kernel.ok("def inner_f(x):\n    return 1 / x\n\ndef outer_f():\n    return inner_f(0)\n")
+    ex = kernel.execute("value = 3\nouter_f()")
+    assert ex.content["ename"] == "ZeroDivisionError"
+    assert ex.content["evalue"] == "division by zero"
+    tb = _traceback(ex)
+    for text in ("outer_f()", "return inner_f(0)", "return 1 / x"):
+        assert text in tb, tb
+    assert tb.index("outer_f()") < tb.index("return 1 / x"), tb
+
+
+def test_syntax_error(kernel):
+    ex = kernel.execute("x_ok = 1\ny_bad = = 2\n")
+    assert ex.status == "error"
+    assert ex.content["ename"] == "SyntaxError"
+    tb = _traceback(ex)
+    assert "y_bad = = 2" in tb, tb
+    assert re.search(r"line 2\b", tb), tb
+    # Nothing of a cell that does not compile runs.
+    assert kernel.execute("x_ok").content["ename"] == "NameError"
+
+
+def test_indentation_error(kernel):
+    ex = kernel.execute("if True:\nprint('x')\n")
+    assert ex.status == "error"
+    assert ex.content["ename"] == "IndentationError"
+
+
+@pytest.mark.parametrize(
+    "code, ename, evalue",
+    [
+        ("import sys\nsys.exit(3)", "SystemExit", "3"),
+        ("raise SystemExit('bye')", "SystemExit", "bye"),
+        ("raise KeyboardInterrupt", "KeyboardInterrupt", ""),
+        ("raise BaseException('base')", "BaseException", "base"),
+    ],
+)
+def test_the_kernel_survives(kernel, code, ename, evalue):
+    kernel.ok(f"survivor = {ename!r}")
+    ex = kernel.execute(code)
+    assert ex.status == "error", ex.describe()
+    assert ex.content["ename"] == ename
+    assert ex.content["evalue"] == evalue
+    assert kernel.is_alive()
+    assert kernel.eval_text("survivor") == repr(ename)
+
+
+def test_error_in_repr_is_reported(kernel):
+    code = "class BadRepr:\n    def __repr__(self):\n        raise RuntimeError('repr failed')\nBadRepr()"
+    ex = kernel.execute(code)
+    # IPython reports the formatter's exception (as an error or on stderr); the kernel goes on.
+    assert "repr failed" in ex.all_text(), ex.describe()
+    assert kernel.eval_text("1 + 1") == "2"
+
+
+def test_stop_on_error_aborts_queued_cells(kernel):
+    failing = kernel.send_execute("import time\ntime.sleep(0.5)\nraise ValueError('boom')")
+    queued = kernel.send_execute("queued_ran = True")
+    kernel.collect(failing)
+    kernel.collect(queued)
+    assert failing.status == "error" and failing.content["ename"] == "ValueError"
+    assert queued.status in ("aborted", "error"), queued.describe()
+    assert not queued.of_type("execute_input", "execute_result", "stream"), queued.describe()
+    time.sleep(0.2)
+    assert kernel.execute("queued_ran").content["ename"] == "NameError"
+
+
+def test_stop_on_error_false_keeps_the_queue(kernel):
+    failing = kernel.send_execute("raise ValueError('boom2')", stop_on_error=False)
+    queued = kernel.send_execute("queued_ran2 = True")
+    kernel.collect(failing)
+    kernel.collect(queued)
+    assert failing.status == "error"
+    assert queued.status == "ok", queued.describe()
+    assert kernel.eval_text("queued_ran2") == "True"

@@ -1,0 +1,138 @@
+"""Interrupt, restart and shutdown, the way jupyter_client's KernelManager does them (interrupt_mode signal:
+SIGINT to the kernel's process group; shutdown: SIGINT, then shutdown_request on control, then SIGTERM/SIGKILL
+if the kernel does not exit in time)."""
+
+import time
+
+import pytest
+
+
+def _wait_busy(kernel, ex, seconds=0.3):
+    """Wait until the cell has started (execute_input seen), then a little longer."""
+    deadline = time.monotonic() + 30
+    while not any(r.msg_type == "execute_input" for r in kernel.messages("iopub", ex.msg_id)):
+        assert time.monotonic() < deadline, "cell never started"
+        kernel.pump(0.05)
+    time.sleep(seconds)
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["import time\ntime.sleep(10)", "while True:\n    pass"],
+    ids=["sleep", "busy-loop"],
+)
+def test_interrupt_running_cell(fresh_kernel, code):
+    k = fresh_kernel
+    k.ok("kept = 'namespace survives'")
+    ex = k.send_execute(code)
+    _wait_busy(k, ex)
+    t0 = time.monotonic()
+    k.interrupt()
+    k.collect(ex, timeout=15)
+    elapsed = ex.reply.t - t0
+    assert ex.status == "error", ex.describe()
+    assert ex.content["ename"] == "KeyboardInterrupt", ex.describe()
+    assert elapsed < 1.0, f"execute_reply {elapsed:.2f}s after the interrupt\n{ex.describe()}"
+    assert k.is_alive()
+    assert k.eval_text("kept") == "'namespace survives'"
+
+
+def test_interrupt_inside_try_finally(fresh_kernel):
+    k = fresh_kernel
+    ex = k.send_execute(
+        "import time\ncleaned = False\ntry:\n    time.sleep(10)\nfinally:\n    cleaned = True"
+    )
+    _wait_busy(k, ex)
+    k.interrupt()
+    k.collect(ex, timeout=15)
+    assert ex.content["ename"] == "KeyboardInterrupt"
+    assert k.eval_text("cleaned") == "True"
+
+
+def test_interrupt_while_idle(fresh_kernel):
+    k = fresh_kernel
+    k.ok("idle_value = 7")
+    for _ in range(3):
+        k.interrupt()
+        time.sleep(0.3)
+        assert k.is_alive(), "SIGINT while idle killed the kernel"
+    info = k.request("kernel_info_request", {}, timeout=10)
+    assert info["status"] == "ok"
+    assert k.eval_text("idle_value * 6") == "42"
+    # The next cell is not hit by a stale KeyboardInterrupt.
+    assert k.ok("import time\ntime.sleep(0.3)\n'fine'").result["text/plain"] == "'fine'"
+
+
+def test_restart_gives_fresh_namespace(fresh_kernel):
+    k = fresh_kernel
+    k.ok("before_restart = 1")
+    k.ok("2")
+    old_pid = k.pid
+    t0 = time.monotonic()
+    k.restart(timeout=60)
+    elapsed = time.monotonic() - t0
+    assert k.pid != old_pid
+    ex = k.execute("before_restart")
+    assert ex.content["ename"] == "NameError", ex.describe()
+    assert ex.execution_count == 1, "a restarted kernel counts from 1 again"
+    assert k.eval_text("6 * 7") == "42"
+    assert elapsed < 15, f"restart took {elapsed:.1f}s"
+
+
+def test_restart_while_busy(fresh_kernel):
+    k = fresh_kernel
+    ex = k.send_execute("import time\ntime.sleep(30)")
+    _wait_busy(k, ex)
+    t0 = time.monotonic()
+    k.restart(timeout=60)
+    elapsed = time.monotonic() - t0
+    assert k.eval_text("'restarted'") == "'restarted'"
+    assert elapsed < 15, f"restart of a busy kernel took {elapsed:.1f}s"
+
+
+def test_shutdown_request_is_clean_and_fast(fresh_kernel):
+    k = fresh_kernel
+    k.ok("x = 1")
+    reply, elapsed, status = k.shutdown_request(timeout=10)
+    assert reply["status"] == "ok"
+    assert reply["restart"] is False
+    assert status is not None, f"kernel still running {elapsed:.1f}s after shutdown_request"
+    assert status == 0, f"kernel exit status {status}"
+    assert elapsed < 5.0, f"shutdown took {elapsed:.2f}s"
+
+
+def test_kernel_manager_shutdown_is_clean(fresh_kernel):
+    """jupyter_client's own sequence (SIGINT, shutdown_request, wait): no SIGTERM/SIGKILL needed."""
+    k = fresh_kernel
+    k.ok("x = 1")
+    t0 = time.monotonic()
+    k.km.shutdown_kernel(now=False)
+    elapsed = time.monotonic() - t0
+    status = getattr(k.km, "_shutdown_status", None)
+    assert status is None or status.name == "ShutdownRequest", f"kernel needed {status}"
+    assert elapsed < 5.0, f"shutdown took {elapsed:.2f}s"
+    assert not k.km.is_alive()
+
+
+def test_shutdown_while_busy(fresh_kernel):
+    k = fresh_kernel
+    ex = k.send_execute("import time\ntime.sleep(30)")
+    _wait_busy(k, ex)
+    t0 = time.monotonic()
+    k.km.shutdown_kernel(now=False)
+    elapsed = time.monotonic() - t0
+    assert not k.km.is_alive()
+    assert elapsed < 5.0, f"shutdown of a busy kernel took {elapsed:.2f}s"
+
+
+def test_control_answers_while_a_cell_runs(fresh_kernel):
+    k = fresh_kernel
+    ex = k.send_execute("import time\ntime.sleep(3)")
+    _wait_busy(k, ex, 0.2)
+    t0 = time.monotonic()
+    info = k.request("kernel_info_request", {}, channel="control", timeout=10)
+    elapsed = time.monotonic() - t0
+    assert info["status"] == "ok"
+    assert ex.reply is None and not k.messages("shell", ex.msg_id), "the cell finished already"
+    assert elapsed < 1.0, f"control kernel_info took {elapsed:.2f}s while busy"
+    k.collect(ex, timeout=15)
