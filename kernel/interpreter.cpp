@@ -1,0 +1,79 @@
+#include "interpreter.hpp"
+
+#include "io_server.hpp"
+#include "kernel_module.hpp"
+#include "py_ref.hpp"
+#include "python_call.hpp"
+#include "sigint_policy.hpp"
+
+#include <iostream>
+
+namespace suspendable
+{
+
+interpreter::interpreter()
+    : m_streams(std::make_unique<stream_buffer>(
+          [this](const std::string& name, const std::string& text) { publish_stream(name, text); }))
+{
+}
+
+interpreter::~interpreter()
+{
+    bind_kernel_services({});
+}
+
+// Runs on the main thread from xkernel's constructor, with the GIL held since Py_Initialize.
+void interpreter::configure_impl()
+{
+    m_comms = std::make_unique<comm_bridge>(comm_manager());
+    bind_kernel_services({this, m_streams.get(), m_comms.get()});
+    nl::json started = call_kernel_json("start", nl::json::array());
+    if (started.value("status", "ok") != "ok")
+        std::cerr << "suspendable kernel: Python side failed to start: " << started.dump() << std::endl;
+    m_kernel_info = call_kernel_json("kernel_info", nl::json::array());
+    if (io_server* server = io_server::instance())
+        server->set_tick([this] { m_streams->tick(); });
+    // From here on every entry point takes the GIL itself (requests come from two threads).
+    m_main_thread = PyEval_SaveThread();
+}
+
+nl::json interpreter::execute_request_impl(int execution_counter, const std::string& code, bool silent,
+                                           bool store_history, nl::json user_expressions, bool allow_stdin)
+{
+    gil_guard gil;
+    m_streams->begin_request();
+    nl::json reply;
+    {
+        sigint_window interruptible;
+        reply = call_kernel_json("execute", {code, execution_counter, silent, store_history, user_expressions,
+                                             allow_stdin});
+    }
+    m_streams->end_request();
+    return reply;
+}
+
+nl::json interpreter::complete_request_impl(const std::string& code, int cursor_pos)
+{
+    return call_kernel_json("complete", {code, cursor_pos});
+}
+
+nl::json interpreter::inspect_request_impl(const std::string& code, int cursor_pos, int detail_level)
+{
+    return call_kernel_json("inspect", {code, cursor_pos, detail_level});
+}
+
+nl::json interpreter::is_complete_request_impl(const std::string& code)
+{
+    return call_kernel_json("is_complete", {code});
+}
+
+nl::json interpreter::kernel_info_request_impl()
+{
+    return m_kernel_info;
+}
+
+// Runs on the I/O thread (control channel), maybe while a cell holds the GIL: nothing Python here. The
+// main thread saves history when the server loop returns.
+void interpreter::shutdown_request_impl() {}
+
+} // namespace suspendable

@@ -1,0 +1,41 @@
+// The xeus interpreter: each request handler is one call into the kernel's Python side
+// (suspendable_kernel.kernel), made with the GIL held. Between requests the main thread holds no GIL.
+#pragma once
+
+#include "comm_bridge.hpp"
+#include "stream_buffer.hpp"
+
+#include <xeus/xinterpreter.hpp>
+
+#include <memory>
+
+struct _ts;
+
+namespace suspendable
+{
+
+class interpreter final : public xeus::xinterpreter
+{
+public:
+    interpreter();
+    ~interpreter() override;
+
+    stream_buffer& streams() { return *m_streams; }
+
+private:
+    void configure_impl() override;
+    nl::json execute_request_impl(int execution_counter, const std::string& code, bool silent, bool store_history,
+                                  nl::json user_expressions, bool allow_stdin) override;
+    nl::json complete_request_impl(const std::string& code, int cursor_pos) override;
+    nl::json inspect_request_impl(const std::string& code, int cursor_pos, int detail_level) override;
+    nl::json is_complete_request_impl(const std::string& code) override;
+    nl::json kernel_info_request_impl() override;
+    void shutdown_request_impl() override;
+
+    std::unique_ptr<stream_buffer> m_streams;
+    std::unique_ptr<comm_bridge> m_comms;
+    nl::json m_kernel_info; // computed once at start: kernel_info may be asked on control while busy
+    _ts* m_main_thread = nullptr;
+};
+
+} // namespace suspendable

@@ -1,0 +1,446 @@
+#include "io_server.hpp"
+
+#include <xeus/xeus_context.hpp>
+#include <xeus/xmiddleware.hpp>
+#include <xeus/xzmq_serializer.hpp>
+
+#include <zmq_addon.hpp>
+
+#include <cerrno>
+#include <future>
+#include <iostream>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+namespace suspendable
+{
+
+namespace
+{
+
+enum socket_index
+{
+    shell_socket = 0,
+    control_socket = 1,
+    stdin_socket = 2,
+};
+
+constexpr std::chrono::milliseconds tick_interval{50};
+
+io_server* g_instance = nullptr;
+
+// ZeroMQ calls interrupted by a signal (EINTR) are retried: a stray signal must never kill the kernel
+// (the probe's crash: cppzmq throws on EINTR and nothing in xeus catches it).
+template <class F>
+auto retry_eintr(F f) -> decltype(f())
+{
+    for (;;)
+    {
+        try
+        {
+            return f();
+        }
+        catch (const zmq::error_t& e)
+        {
+            if (e.num() != EINTR)
+                throw;
+        }
+    }
+}
+
+} // namespace
+
+class io_server::messenger final : public xeus::xcontrol_messenger
+{
+public:
+    explicit messenger(io_server& server) : m_server(server) {}
+
+private:
+    nl::json send_to_shell_impl(const nl::json& message) override { return m_server.forward_internal(message); }
+    io_server& m_server;
+};
+
+io_server::io_server(zmq::context_t& context, const xeus::xconfiguration& config, nl::json::error_handler_t eh)
+    : m_shell(context, zmq::socket_type::router), m_control(context, zmq::socket_type::router),
+      m_stdin(context, zmq::socket_type::router), m_iopub(context, zmq::socket_type::pub),
+      m_heartbeat(context, zmq::socket_type::rep),
+      m_auth(xeus::make_xauthentication(config.m_signature_scheme, config.m_key)), m_error_handler(eh),
+      m_messenger(std::make_unique<messenger>(*this))
+{
+    for (zmq::socket_t* s : {&m_shell, &m_control, &m_stdin, &m_iopub, &m_heartbeat})
+        s->set(zmq::sockopt::linger, xeus::get_socket_linger());
+    xeus::init_socket(m_shell, config.m_transport, config.m_ip, config.m_shell_port);
+    xeus::init_socket(m_control, config.m_transport, config.m_ip, config.m_control_port);
+    xeus::init_socket(m_stdin, config.m_transport, config.m_ip, config.m_stdin_port);
+    xeus::init_socket(m_iopub, config.m_transport, config.m_ip, config.m_iopub_port);
+    xeus::init_socket(m_heartbeat, config.m_transport, config.m_ip, config.m_hb_port);
+    m_wakeup_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (m_wakeup_fd < 0)
+        throw std::system_error(errno, std::generic_category(), "eventfd");
+    g_instance = this;
+}
+
+io_server::~io_server()
+{
+    m_stop_requested = true;
+    if (m_io_thread.joinable())
+        m_io_thread.join();
+    if (m_wakeup_fd >= 0)
+        close(m_wakeup_fd);
+    g_instance = nullptr;
+}
+
+io_server* io_server::instance()
+{
+    return g_instance;
+}
+
+void io_server::set_tick(std::function<void()> tick)
+{
+    std::lock_guard<std::mutex> lock(m_hooks_mutex);
+    m_tick = std::move(tick);
+}
+
+void io_server::set_control_filter(std::function<bool(xeus::xmessage&)> filter)
+{
+    std::lock_guard<std::mutex> lock(m_hooks_mutex);
+    m_control_filter = std::move(filter);
+}
+
+xeus::xcontrol_messenger& io_server::get_control_messenger_impl()
+{
+    return *m_messenger;
+}
+
+// --- outgoing ------------------------------------------------------------------------------------
+
+void io_server::send_shell_impl(xeus::xmessage message)
+{
+    post(std::make_pair(int(shell_socket), std::move(message)));
+}
+
+void io_server::send_control_impl(xeus::xmessage message)
+{
+    post(std::make_pair(int(control_socket), std::move(message)));
+}
+
+void io_server::send_stdin_impl(xeus::xmessage message)
+{
+    post(std::make_pair(int(stdin_socket), std::move(message)));
+}
+
+void io_server::publish_impl(xeus::xpub_message message, xeus::channel)
+{
+    post(std::move(message));
+}
+
+// Messages produced on the I/O thread (control replies, timed stream flushes) go out at once; others
+// are queued for the I/O thread, which is woken through the eventfd.
+void io_server::post(outgoing item)
+{
+    if (on_io_thread())
+    {
+        send_now(std::move(item));
+        return;
+    }
+    {
+        std::lock_guard<std::mutex> lock(m_outbox_mutex);
+        m_outbox.push_back(std::move(item));
+    }
+    uint64_t one = 1;
+    ssize_t written = write(m_wakeup_fd, &one, sizeof(one));
+    (void)written; // EAGAIN only when the counter is saturated: the poll is already woken
+}
+
+void io_server::send_now(outgoing item)
+{
+    if (auto* pub = std::get_if<xeus::xpub_message>(&item))
+    {
+        zmq::multipart_t wire = xeus::xzmq_serializer::serialize_iopub(std::move(*pub), *m_auth, m_error_handler);
+        retry_eintr([&] { return wire.send(m_iopub); });
+        return;
+    }
+    auto& [which, message] = std::get<std::pair<int, xeus::xmessage>>(item);
+    zmq::socket_t& socket = which == shell_socket ? m_shell : which == control_socket ? m_control : m_stdin;
+    zmq::multipart_t wire = xeus::xzmq_serializer::serialize(std::move(message), *m_auth, m_error_handler);
+    retry_eintr([&] { return wire.send(socket); });
+}
+
+void io_server::drain_outbox()
+{
+    std::deque<outgoing> batch;
+    {
+        std::lock_guard<std::mutex> lock(m_outbox_mutex);
+        batch.swap(m_outbox);
+    }
+    for (outgoing& item : batch)
+        send_now(std::move(item));
+}
+
+// --- incoming ------------------------------------------------------------------------------------
+
+void io_server::receive(zmq::socket_t& socket, int which)
+{
+    zmq::multipart_t wire;
+    if (!retry_eintr([&] { return wire.recv(socket, ZMQ_DONTWAIT); }))
+        return;
+    xeus::xmessage message;
+    try
+    {
+        message = xeus::xzmq_serializer::deserialize(wire, *m_auth);
+    }
+    catch (const std::exception& e)
+    {
+        // A message with a bad signature or malformed JSON is dropped, as ipykernel does.
+        std::cerr << "suspendable kernel: dropped an invalid message: " << e.what() << std::endl;
+        return;
+    }
+    if (which == control_socket)
+    {
+        std::function<bool(xeus::xmessage&)> filter;
+        {
+            std::lock_guard<std::mutex> lock(m_hooks_mutex);
+            filter = m_control_filter;
+        }
+        if (filter && filter(message))
+            return;
+        notify_control_listener(std::move(message));
+        return;
+    }
+    {
+        std::lock_guard<std::mutex> lock(m_inbox_mutex);
+        if (which == shell_socket)
+            m_shell_inbox.emplace_back(std::move(message));
+        else
+            m_stdin_inbox.push_back(std::move(message));
+    }
+    m_inbox_cv.notify_all();
+}
+
+void io_server::io_loop()
+{
+    zmq::pollitem_t items[] = {
+        {m_shell.handle(), 0, ZMQ_POLLIN, 0},   {m_control.handle(), 0, ZMQ_POLLIN, 0},
+        {m_stdin.handle(), 0, ZMQ_POLLIN, 0},   {m_heartbeat.handle(), 0, ZMQ_POLLIN, 0},
+        {nullptr, m_wakeup_fd, ZMQ_POLLIN, 0},
+    };
+    auto next_tick = std::chrono::steady_clock::now() + tick_interval;
+    while (!m_stop_requested)
+    {
+        try
+        {
+            zmq::poll(items, 5, tick_interval);
+        }
+        catch (const zmq::error_t& e)
+        {
+            if (e.num() != EINTR)
+                throw;
+            continue;
+        }
+        if (items[4].revents & ZMQ_POLLIN)
+        {
+            uint64_t count;
+            ssize_t got = read(m_wakeup_fd, &count, sizeof(count));
+            (void)got;
+        }
+        drain_outbox();
+        if (items[3].revents & ZMQ_POLLIN)
+        {
+            zmq::multipart_t ping;
+            if (retry_eintr([&] { return ping.recv(m_heartbeat, ZMQ_DONTWAIT); }))
+                retry_eintr([&] { return ping.send(m_heartbeat); });
+        }
+        if (items[1].revents & ZMQ_POLLIN)
+            receive(m_control, control_socket);
+        if (items[0].revents & ZMQ_POLLIN)
+            receive(m_shell, shell_socket);
+        if (items[2].revents & ZMQ_POLLIN)
+            receive(m_stdin, stdin_socket);
+        auto now = std::chrono::steady_clock::now();
+        if (now >= next_tick)
+        {
+            next_tick = now + tick_interval;
+            std::function<void()> tick;
+            {
+                std::lock_guard<std::mutex> lock(m_hooks_mutex);
+                tick = m_tick;
+            }
+            if (tick)
+                tick();
+        }
+    }
+    // Replies produced before the stop (shutdown_reply) must still reach the front end.
+    drain_outbox();
+}
+
+// A shutdown that arrives while a cell runs: the reply has been flushed; the cell gets a short grace
+// period to finish, then the process ends without running more Python (a cell blocked in C or ignoring
+// exceptions must not keep a shut-down kernel alive past Jupyter's wait).
+void io_server::exit_if_still_busy()
+{
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+    while (m_main_busy && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (m_main_busy)
+    {
+        std::function<void()> hook;
+        {
+            std::lock_guard<std::mutex> lock(m_hooks_mutex);
+            hook = m_exit_hook;
+        }
+        if (hook)
+            hook();
+        _exit(0);
+    }
+}
+
+void io_server::set_exit_hook(std::function<void()> hook)
+{
+    std::lock_guard<std::mutex> lock(m_hooks_mutex);
+    m_exit_hook = std::move(hook);
+}
+
+// --- main thread ---------------------------------------------------------------------------------
+
+void io_server::start_impl(xeus::xpub_message message)
+{
+    post(std::move(message));
+    m_io_thread = std::thread([this] {
+        try
+        {
+            io_loop();
+        }
+        catch (const std::exception& e)
+        {
+            std::cerr << "suspendable kernel: I/O thread failed: " << e.what() << std::endl;
+        }
+        {
+            std::lock_guard<std::mutex> lock(m_inbox_mutex);
+            m_stopping = true;
+        }
+        m_inbox_cv.notify_all();
+        exit_if_still_busy();
+    });
+    // Wake the poll so the "starting" status goes out now.
+    uint64_t one = 1;
+    ssize_t written = write(m_wakeup_fd, &one, sizeof(one));
+    (void)written;
+    run_main_loop();
+    m_stop_requested = true;
+    if (m_io_thread.joinable())
+        m_io_thread.join();
+}
+
+std::optional<io_server::shell_item> io_server::next_shell_item()
+{
+    std::unique_lock<std::mutex> lock(m_inbox_mutex);
+    m_inbox_cv.wait(lock, [this] { return m_stopping || !m_shell_inbox.empty(); });
+    if (m_stopping)
+        return std::nullopt;
+    shell_item item = std::move(m_shell_inbox.front());
+    m_shell_inbox.pop_front();
+    return item;
+}
+
+void io_server::run_main_loop()
+{
+    while (auto item = next_shell_item())
+    {
+        m_main_busy = true;
+        if (auto* message = std::get_if<xeus::xmessage>(&*item))
+        {
+            notify_shell_listener(std::move(*message));
+        }
+        else
+        {
+            auto& request = std::get<internal_request>(*item);
+            request.reply->set_value(notify_internal_listener(request.message));
+        }
+        m_main_busy = false;
+    }
+}
+
+nl::json io_server::forward_internal(const nl::json& message)
+{
+    auto reply = std::make_shared<std::promise<nl::json>>();
+    std::future<nl::json> result = reply->get_future();
+    {
+        std::lock_guard<std::mutex> lock(m_inbox_mutex);
+        m_shell_inbox.emplace_back(internal_request{message, reply});
+    }
+    m_inbox_cv.notify_all();
+    return result.get();
+}
+
+// Called on the main thread after an error with stop_on_error: queued requests get an error reply
+// without running. Requests still in flight (sent right behind the failing one) are caught by waiting
+// one polling interval after the queue looks empty.
+void io_server::abort_queue_impl(const listener& l, long polling_interval)
+{
+    for (;;)
+    {
+        std::deque<shell_item> pending;
+        {
+            std::unique_lock<std::mutex> lock(m_inbox_mutex);
+            if (m_shell_inbox.empty())
+            {
+                m_inbox_cv.wait_for(lock, std::chrono::milliseconds(polling_interval),
+                                    [this] { return m_stopping || !m_shell_inbox.empty(); });
+            }
+            if (m_shell_inbox.empty())
+                return;
+            pending.swap(m_shell_inbox);
+        }
+        for (shell_item& item : pending)
+        {
+            if (auto* message = std::get_if<xeus::xmessage>(&item))
+                l(std::move(*message));
+            else
+            {
+                auto& request = std::get<internal_request>(item);
+                request.reply->set_value(notify_internal_listener(request.message));
+            }
+        }
+    }
+}
+
+std::optional<xeus::xmessage> io_server::wait_stdin_reply(std::chrono::milliseconds timeout)
+{
+    std::unique_lock<std::mutex> lock(m_inbox_mutex);
+    if (!m_inbox_cv.wait_for(lock, timeout, [this] { return m_stopping || !m_stdin_inbox.empty(); }) ||
+        m_stdin_inbox.empty())
+        return std::nullopt;
+    xeus::xmessage reply = std::move(m_stdin_inbox.front());
+    m_stdin_inbox.pop_front();
+    return reply;
+}
+
+void io_server::discard_stdin_replies()
+{
+    std::lock_guard<std::mutex> lock(m_inbox_mutex);
+    m_stdin_inbox.clear();
+}
+
+// Called from the kernel core while it handles shutdown_request on the I/O thread, before it sends the
+// reply: the loop finishes this message (so the reply is queued), flushes, then ends.
+void io_server::stop_impl()
+{
+    m_stop_requested = true;
+}
+
+void io_server::update_config_impl(xeus::xconfiguration& config) const
+{
+    config.m_shell_port = xeus::get_socket_port(m_shell);
+    config.m_control_port = xeus::get_socket_port(m_control);
+    config.m_stdin_port = xeus::get_socket_port(m_stdin);
+    config.m_iopub_port = xeus::get_socket_port(m_iopub);
+    config.m_hb_port = xeus::get_socket_port(m_heartbeat);
+}
+
+std::unique_ptr<xeus::xserver> make_io_server(xeus::xcontext& context, const xeus::xconfiguration& config,
+                                              nl::json::error_handler_t eh)
+{
+    return std::make_unique<io_server>(context.get_wrapped_context<zmq::context_t>(), config, eh);
+}
+
+} // namespace suspendable

@@ -1,0 +1,118 @@
+// The kernel's xeus::xserver: one I/O thread owns every ZeroMQ socket (shell, control, stdin, iopub,
+// heartbeat; ZeroMQ sockets are not thread-safe). Shell requests are handed to the main thread, which
+// runs Python; control requests are answered on the I/O thread, so they are served while a cell runs.
+#pragma once
+
+#include <xeus/xauthentication.hpp>
+#include <xeus/xeus_context.hpp>
+#include <xeus/xkernel_configuration.hpp>
+#include <xeus/xserver.hpp>
+
+#include <zmq.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <variant>
+
+namespace suspendable
+{
+
+// Shell-side work for the main thread: a request from a front end, or an internal request from the
+// control thread (xcontrol_messenger::send_to_shell).
+struct internal_request
+{
+    nl::json message;
+    std::shared_ptr<std::promise<nl::json>> reply;
+};
+
+class io_server final : public xeus::xserver
+{
+public:
+    io_server(zmq::context_t& context, const xeus::xconfiguration& config, nl::json::error_handler_t eh);
+    ~io_server() override;
+
+    // The server of the running kernel (there is one per process).
+    static io_server* instance();
+
+    // Reply to the last input_request, or nullopt after `timeout` (the caller checks for signals).
+    std::optional<xeus::xmessage> wait_stdin_reply(std::chrono::milliseconds timeout);
+    // Drops stdin replies left over from an abandoned input_request.
+    void discard_stdin_replies();
+
+    // Called on the I/O thread about every 50 ms (flushes buffered stream output while a cell runs).
+    void set_tick(std::function<void()> tick);
+    // Called on the I/O thread for each control request before the kernel core sees it; returns true
+    // when it handled the message itself.
+    void set_control_filter(std::function<bool(xeus::xmessage&)> filter);
+
+    // Runs on the I/O thread just before the process exits because a shutdown arrived while a cell was
+    // running (the main thread cannot return to the kernel loop).
+    void set_exit_hook(std::function<void()> hook);
+
+    bool on_io_thread() const { return std::this_thread::get_id() == m_io_thread.get_id(); }
+
+private:
+    class messenger;
+    using outgoing = std::variant<std::pair<int, xeus::xmessage>, xeus::xpub_message>;
+    using shell_item = std::variant<xeus::xmessage, internal_request>;
+
+    xeus::xcontrol_messenger& get_control_messenger_impl() override;
+    void send_shell_impl(xeus::xmessage message) override;
+    void send_control_impl(xeus::xmessage message) override;
+    void send_stdin_impl(xeus::xmessage message) override;
+    void publish_impl(xeus::xpub_message message, xeus::channel c) override;
+    void start_impl(xeus::xpub_message message) override;
+    void abort_queue_impl(const listener& l, long polling_interval) override;
+    void stop_impl() override;
+    void update_config_impl(xeus::xconfiguration& config) const override;
+
+    void post(outgoing item);
+    void send_now(outgoing item);
+    void io_loop();
+    void drain_outbox();
+    void receive(zmq::socket_t& socket, int which);
+    void run_main_loop();
+    std::optional<shell_item> next_shell_item();
+    nl::json forward_internal(const nl::json& message);
+    void exit_if_still_busy();
+
+    zmq::socket_t m_shell;
+    zmq::socket_t m_control;
+    zmq::socket_t m_stdin;
+    zmq::socket_t m_iopub;
+    zmq::socket_t m_heartbeat;
+    std::unique_ptr<xeus::xauthentication> m_auth;
+    nl::json::error_handler_t m_error_handler;
+    std::unique_ptr<messenger> m_messenger;
+
+    int m_wakeup_fd = -1; // eventfd: other threads wake the I/O thread's poll after posting
+    std::mutex m_outbox_mutex;
+    std::deque<outgoing> m_outbox;
+
+    std::mutex m_inbox_mutex;
+    std::condition_variable m_inbox_cv;
+    std::deque<shell_item> m_shell_inbox;
+    std::deque<xeus::xmessage> m_stdin_inbox;
+    bool m_stopping = false; // guarded by m_inbox_mutex
+
+    std::atomic<bool> m_stop_requested{false};
+    std::atomic<bool> m_main_busy{false};
+    std::thread m_io_thread;
+    std::mutex m_hooks_mutex;
+    std::function<void()> m_tick;
+    std::function<bool(xeus::xmessage&)> m_control_filter;
+    std::function<void()> m_exit_hook;
+};
+
+std::unique_ptr<xeus::xserver> make_io_server(xeus::xcontext& context, const xeus::xconfiguration& config,
+                                              nl::json::error_handler_t eh);
+
+} // namespace suspendable

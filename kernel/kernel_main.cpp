@@ -1,0 +1,81 @@
+// `suspendable kernel -f CONNECTION_FILE`: what kernel.json starts.
+#include "cli.hpp"
+#include "history.hpp"
+#include "interpreter.hpp"
+#include "io_server.hpp"
+#include "kernel_module.hpp"
+#include "py_ref.hpp"
+#include "python_call.hpp"
+#include "python_runtime.hpp"
+#include "sigint_policy.hpp"
+
+#include <xeus/xkernel.hpp>
+#include <xeus/xkernel_configuration.hpp>
+
+#include <zmq.hpp>
+
+#include <iostream>
+#include <unistd.h>
+
+namespace suspendable::cli
+{
+
+namespace
+{
+
+std::string connection_file(const args& a)
+{
+    for (std::size_t i = 0; i < a.size(); ++i)
+    {
+        if ((a[i] == "-f" || a[i] == "--connection-file") && i + 1 < a.size())
+            return a[i + 1];
+        if (a[i].rfind("--connection-file=", 0) == 0)
+            return a[i].substr(18);
+    }
+    return {};
+}
+
+} // namespace
+
+int kernel(const args& a)
+{
+    std::string file = connection_file(a);
+    if (file.empty())
+    {
+        std::cerr << "usage: suspendable kernel -f CONNECTION_FILE\n";
+        return usage_error;
+    }
+    xeus::xconfiguration config;
+    try
+    {
+        config = xeus::load_configuration(file);
+    }
+    catch (const std::exception& e)
+    {
+        std::cerr << "suspendable kernel: cannot read connection file " << file << ": " << e.what() << "\n";
+        return usage_error;
+    }
+
+    runtime_options options;
+    options.argv = {executable_path(), "kernel", "-f", file};
+    options.builtins = {{"_suspendable_kernel", init_kernel_module}};
+    python_runtime runtime(options);
+    // Before xeus or our I/O thread exist: every thread created later inherits SIGINT blocked.
+    prepare_sigint_policy();
+    {
+        xeus::xkernel kernel(config, xeus::get_user_name(), xeus::make_context<zmq::context_t>(),
+                             std::make_unique<interpreter>(), make_io_server, make_history_manager());
+        if (io_server* server = io_server::instance())
+            server->set_exit_hook([] { std::cerr << "suspendable kernel: shut down while a cell was running\n"; });
+        kernel.start();
+        // Returns after shutdown_request once the main thread is idle. Leaving this scope closes the
+        // sockets; ZeroMQ's linger delivers the shutdown reply before the context terminates.
+        call_kernel_json("shutdown", nl::json::array());
+    }
+    // No Py_Finalize: a user's non-daemon thread must not keep a shut-down kernel alive.
+    std::cout.flush();
+    std::cerr.flush();
+    _exit(0);
+}
+
+} // namespace suspendable::cli

@@ -1,0 +1,287 @@
+#include "kernel_module.hpp"
+
+#include "comm_bridge.hpp"
+#include "io_server.hpp"
+#include "py_ref.hpp"
+#include "stream_buffer.hpp"
+
+#include <chrono>
+
+namespace suspendable
+{
+
+namespace
+{
+
+kernel_services services;
+
+// Every function needs a bound kernel: a plain `suspendable run` has none.
+bool require_kernel()
+{
+    if (services.interpreter != nullptr)
+        return true;
+    PyErr_SetString(PyExc_RuntimeError, "not running inside the suspendable kernel");
+    return false;
+}
+
+nl::json parse_json(const char* text)
+{
+    return text == nullptr || *text == '\0' ? nl::json::object() : nl::json::parse(text);
+}
+
+// Python list of bytes-like objects -> xeus buffers.
+bool to_buffers(PyObject* list, xeus::buffer_sequence& out)
+{
+    if (list == nullptr || list == Py_None)
+        return true;
+    py_ref seq = py_ref::steal(PySequence_Fast(list, "buffers must be a sequence"));
+    if (!seq)
+        return false;
+    for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(seq.get()); ++i)
+    {
+        Py_buffer view;
+        if (PyObject_GetBuffer(PySequence_Fast_GET_ITEM(seq.get(), i), &view, PyBUF_CONTIG_RO) < 0)
+            return false;
+        const char* data = static_cast<const char*>(view.buf);
+        out.emplace_back(data, data + view.len);
+        PyBuffer_Release(&view);
+    }
+    return true;
+}
+
+// C++ exceptions (bad JSON from Python, closed comm) become Python exceptions at this boundary.
+template <class F>
+PyObject* guarded(F f)
+{
+    try
+    {
+        return f();
+    }
+    catch (const python_error&)
+    {
+        return nullptr;
+    }
+    catch (const std::exception& e)
+    {
+        PyErr_SetString(PyExc_RuntimeError, e.what());
+        return nullptr;
+    }
+}
+
+PyObject* stream_write(PyObject*, PyObject* args)
+{
+    const char *name, *text;
+    Py_ssize_t size;
+    if (!PyArg_ParseTuple(args, "ss#", &name, &text, &size) || !require_kernel())
+        return nullptr;
+    services.streams->write(name, std::string_view(text, static_cast<std::size_t>(size)));
+    Py_RETURN_NONE;
+}
+
+PyObject* flush_streams(PyObject*, PyObject*)
+{
+    if (!require_kernel())
+        return nullptr;
+    services.streams->flush();
+    Py_RETURN_NONE;
+}
+
+PyObject* display_data(PyObject*, PyObject* args)
+{
+    const char *data, *metadata, *transient;
+    int update = 0;
+    if (!PyArg_ParseTuple(args, "sss|p", &data, &metadata, &transient, &update) || !require_kernel())
+        return nullptr;
+    return guarded([&] {
+        services.streams->flush(); // output printed before display() must appear before it
+        if (update)
+            services.interpreter->update_display_data(parse_json(data), parse_json(metadata), parse_json(transient));
+        else
+            services.interpreter->display_data(parse_json(data), parse_json(metadata), parse_json(transient));
+        Py_RETURN_NONE;
+    });
+}
+
+PyObject* clear_output(PyObject*, PyObject* args)
+{
+    int wait = 0;
+    if (!PyArg_ParseTuple(args, "|p", &wait) || !require_kernel())
+        return nullptr;
+    services.streams->flush();
+    services.interpreter->clear_output(wait != 0);
+    Py_RETURN_NONE;
+}
+
+PyObject* execute_result(PyObject*, PyObject* args)
+{
+    int count;
+    const char *data, *metadata;
+    if (!PyArg_ParseTuple(args, "iss", &count, &data, &metadata) || !require_kernel())
+        return nullptr;
+    return guarded([&] {
+        services.streams->flush();
+        services.interpreter->publish_execution_result(count, parse_json(data), parse_json(metadata));
+        Py_RETURN_NONE;
+    });
+}
+
+PyObject* execution_error(PyObject*, PyObject* args)
+{
+    const char *ename, *evalue;
+    PyObject* traceback;
+    if (!PyArg_ParseTuple(args, "ssO", &ename, &evalue, &traceback) || !require_kernel())
+        return nullptr;
+    std::vector<std::string> lines;
+    py_ref seq = py_ref::steal(PySequence_Fast(traceback, "traceback must be a list of str"));
+    if (!seq)
+        return nullptr;
+    for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(seq.get()); ++i)
+    {
+        const char* line = PyUnicode_AsUTF8(PySequence_Fast_GET_ITEM(seq.get(), i));
+        if (line == nullptr)
+            return nullptr;
+        lines.emplace_back(line);
+    }
+    services.streams->flush();
+    services.interpreter->publish_execution_error(ename, evalue, lines);
+    Py_RETURN_NONE;
+}
+
+// Sends input_request on the stdin channel and waits for the reply with the GIL released, waking
+// every 100 ms to let Python's SIGINT handler raise KeyboardInterrupt (interrupting input()).
+PyObject* input_request(PyObject*, PyObject* args)
+{
+    const char* prompt;
+    int password = 0;
+    if (!PyArg_ParseTuple(args, "s|p", &prompt, &password) || !require_kernel())
+        return nullptr;
+    io_server* server = io_server::instance();
+    if (server == nullptr)
+    {
+        PyErr_SetString(PyExc_RuntimeError, "no kernel server");
+        return nullptr;
+    }
+    services.streams->flush();
+    server->discard_stdin_replies();
+    services.interpreter->input_request(prompt, password != 0);
+    for (;;)
+    {
+        std::optional<xeus::xmessage> reply;
+        {
+            gil_release nogil;
+            reply = server->wait_stdin_reply(std::chrono::milliseconds(100));
+        }
+        if (reply)
+        {
+            std::string value = reply->content().value("value", "");
+            return PyUnicode_FromStringAndSize(value.data(), static_cast<Py_ssize_t>(value.size()));
+        }
+        if (PyErr_CheckSignals() < 0)
+            return nullptr;
+    }
+}
+
+PyObject* comm_register_target(PyObject*, PyObject* args)
+{
+    const char* target;
+    if (!PyArg_ParseTuple(args, "s", &target) || !require_kernel())
+        return nullptr;
+    services.comms->register_target(target);
+    Py_RETURN_NONE;
+}
+
+PyObject* comm_unregister_target(PyObject*, PyObject* args)
+{
+    const char* target;
+    if (!PyArg_ParseTuple(args, "s", &target) || !require_kernel())
+        return nullptr;
+    services.comms->unregister_target(target);
+    Py_RETURN_NONE;
+}
+
+// comm_open(target, comm_id, data_json, metadata_json, buffers)
+PyObject* comm_open(PyObject*, PyObject* args)
+{
+    const char *target, *id, *data, *metadata;
+    PyObject* buffers = nullptr;
+    if (!PyArg_ParseTuple(args, "ssss|O", &target, &id, &data, &metadata, &buffers) || !require_kernel())
+        return nullptr;
+    return guarded([&]() -> PyObject* {
+        xeus::buffer_sequence bufs;
+        if (!to_buffers(buffers, bufs))
+            return nullptr;
+        services.comms->open(target, id, parse_json(data), parse_json(metadata), std::move(bufs));
+        Py_RETURN_NONE;
+    });
+}
+
+// comm_send(comm_id, data_json, metadata_json, buffers) and comm_close(...)
+template <bool close>
+PyObject* comm_message(PyObject*, PyObject* args)
+{
+    const char *id, *data, *metadata;
+    PyObject* buffers = nullptr;
+    if (!PyArg_ParseTuple(args, "sss|O", &id, &data, &metadata, &buffers) || !require_kernel())
+        return nullptr;
+    return guarded([&]() -> PyObject* {
+        xeus::buffer_sequence bufs;
+        if (!to_buffers(buffers, bufs))
+            return nullptr;
+        if (close)
+            services.comms->close(id, parse_json(data), parse_json(metadata), std::move(bufs));
+        else
+            services.comms->send(id, parse_json(data), parse_json(metadata), std::move(bufs));
+        Py_RETURN_NONE;
+    });
+}
+
+PyObject* set_comm_dispatcher(PyObject*, PyObject* callable)
+{
+    if (!require_kernel())
+        return nullptr;
+    services.comms->set_dispatcher(callable == Py_None ? nullptr : callable);
+    Py_RETURN_NONE;
+}
+
+PyObject* parent_header(PyObject*, PyObject*)
+{
+    if (!require_kernel())
+        return nullptr;
+    std::string text = services.interpreter->parent_header().dump();
+    return PyUnicode_FromStringAndSize(text.data(), static_cast<Py_ssize_t>(text.size()));
+}
+
+PyMethodDef methods[] = {
+    {"stream_write", stream_write, METH_VARARGS, "stream_write(name, text): buffered stdout/stderr"},
+    {"flush_streams", flush_streams, METH_NOARGS, "publish buffered stream output now"},
+    {"display_data", display_data, METH_VARARGS, "display_data(data_json, metadata_json, transient_json, update)"},
+    {"clear_output", clear_output, METH_VARARGS, "clear_output(wait)"},
+    {"execute_result", execute_result, METH_VARARGS, "execute_result(count, data_json, metadata_json)"},
+    {"execution_error", execution_error, METH_VARARGS, "execution_error(ename, evalue, traceback_lines)"},
+    {"input_request", input_request, METH_VARARGS, "input_request(prompt, password) -> str"},
+    {"comm_register_target", comm_register_target, METH_VARARGS, "comm_register_target(name)"},
+    {"comm_unregister_target", comm_unregister_target, METH_VARARGS, "comm_unregister_target(name)"},
+    {"comm_open", comm_open, METH_VARARGS, "comm_open(target, id, data_json, metadata_json, buffers)"},
+    {"comm_send", comm_message<false>, METH_VARARGS, "comm_send(id, data_json, metadata_json, buffers)"},
+    {"comm_close", comm_message<true>, METH_VARARGS, "comm_close(id, data_json, metadata_json, buffers)"},
+    {"set_comm_dispatcher", set_comm_dispatcher, METH_O, "set_comm_dispatcher(callable)"},
+    {"parent_header", parent_header, METH_NOARGS, "JSON of the shell request being executed"},
+    {nullptr, nullptr, 0, nullptr},
+};
+
+PyModuleDef module_def = {PyModuleDef_HEAD_INIT, "_suspendable_kernel", "bridge to the suspendable kernel", -1,
+                          methods};
+
+} // namespace
+
+void bind_kernel_services(const kernel_services& s)
+{
+    services = s;
+}
+
+PyObject* init_kernel_module()
+{
+    return PyModule_Create(&module_def);
+}
+
+} // namespace suspendable

@@ -1,0 +1,147 @@
+"""Cell execution. Each cell is compiled by the kernel into ONE code object named <cell-N> (its source
+registered in linecache, so tracebacks show the lines) and run with exec(): the cell's module frame is
+the base frame the snapshot engine captures from. IPython's input transformers still handle %magic,
+%%cell magic, !cmd and obj?; the value of the last expression goes to sys.displayhook."""
+import ast
+import io
+import linecache
+import sys
+import tokenize
+import warnings
+
+from IPython.core.interactiveshell import ExecutionInfo, ExecutionResult
+
+# compile() flag (Include/cpython/compile.h): allow top-level await; the code is then a coroutine.
+PyCF_ALLOW_TOP_LEVEL_AWAIT = 0x2000
+CO_COROUTINE = 0x0080
+
+_silent_runs = 0
+
+
+def cell_filename(count, store_history):
+    """<cell-N> for cells that get an execution count; silent ones get their own names so they never
+    overwrite the linecache source of a numbered cell."""
+    global _silent_runs
+    if store_history:
+        return f"<cell-{count}>"
+    _silent_runs += 1
+    return f"<cell-silent-{_silent_runs}>"
+
+
+def register_source(filename, source):
+    lines = source.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    # mtime None: linecache.checkcache() keeps entries it cannot stat.
+    linecache.cache[filename] = (len(source), None, lines, filename)
+
+
+def _display_last_expression(tree):
+    """`expr` as the last statement becomes `__import__('sys').displayhook(expr)`: one code object, and
+    only the last expression is shown (IPython's 'last_expr')."""
+    if not tree.body or not isinstance(tree.body[-1], ast.Expr):
+        return tree
+    last = tree.body[-1]
+    hook = ast.Attribute(
+        value=ast.Call(func=ast.Name(id="__import__", ctx=ast.Load()), args=[ast.Constant("sys")], keywords=[]),
+        attr="displayhook", ctx=ast.Load())
+    call = ast.Call(func=hook, args=[last.value], keywords=[])
+    tree.body[-1] = ast.copy_location(ast.Expr(value=call), last)
+    ast.fix_missing_locations(tree)
+    return tree
+
+
+def ends_with_semicolon(source):
+    """IPython's rule: a trailing ';' (ignoring comments and blank lines) silences the last value."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return False
+    for token in reversed(tokens):
+        if token.type in (tokenize.ENDMARKER, tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT,
+                          tokenize.DEDENT, tokenize.INDENT):
+            continue
+        return token.type == tokenize.OP and token.string == ";"
+    return False
+
+
+def compile_cell(shell, source, filename):
+    tree = ast.parse(source, filename=filename)
+    tree = shell.transform_ast(tree)
+    if not ends_with_semicolon(source):
+        tree = _display_last_expression(tree)
+    flags = shell.compile.flags | PyCF_ALLOW_TOP_LEVEL_AWAIT
+    return compile(tree, filename, "exec", flags=flags, dont_inherit=True)
+
+
+def _run_code(shell, code):
+    """The cell's frame is called from here; tracebacks skip this one frame (InteractiveTB tb_offset=1)."""
+    if code.co_flags & CO_COROUTINE:
+        return shell.loop_runner(eval(code, shell.user_global_ns, shell.user_ns))
+    exec(code, shell.user_global_ns, shell.user_ns)
+
+
+def run_cell(shell, raw_cell, count, silent, store_history):
+    """Runs one cell; returns True on success. Errors have been shown (error message published)."""
+    info = ExecutionInfo(raw_cell, store_history, silent, True, None)
+    result = ExecutionResult(info)
+    shell.last_error = None
+    if store_history:
+        shell.execution_count = count
+    shell.events.trigger("pre_execute")
+    if not silent:
+        shell.events.trigger("pre_run_cell", info)
+    try:
+        return _run(shell, raw_cell, count, silent, store_history, result)
+    finally:
+        shell.events.trigger("post_execute")
+        if not silent:
+            shell.events.trigger("post_run_cell", result)
+        if store_history:
+            shell.history_manager.store_output(count)
+            shell.execution_count = count + 1
+
+
+def _run(shell, raw_cell, count, silent, store_history, result):
+    try:
+        cell = shell.transform_cell(raw_cell)
+    except Exception:
+        cell = raw_cell
+        transform_error = True
+    else:
+        transform_error = False
+    if store_history:
+        shell.history_manager.store_inputs(count, cell, raw_cell)
+    if transform_error:
+        shell.showtraceback()
+        result.error_before_exec = sys.exc_info()[1]
+        return False
+    if not cell.strip():
+        return True
+
+    filename = cell_filename(count, store_history)
+    register_source(filename, cell)
+    try:
+        code = compile_cell(shell, cell, filename)
+    except (SyntaxError, OverflowError, ValueError, MemoryError) as e:
+        shell.showsyntaxerror(filename)
+        result.error_before_exec = e
+        return False
+
+    shell.displayhook.quiet_cell = False
+    shell.displayhook.exec_result = result
+    try:
+        with shell.builtin_trap, shell.display_trap:
+            _run_code(shell, code)
+    except SystemExit as e:
+        result.error_in_exec = e
+        shell.showtraceback(exception_only=True)
+        warnings.warn("To exit: use 'exit', 'quit', or Ctrl-D.", stacklevel=1)
+        return False
+    except BaseException as e:  # KeyboardInterrupt included: the kernel survives anything a cell raises
+        result.error_in_exec = e
+        shell.showtraceback(running_compiled_code=True)
+        return False
+    finally:
+        shell.displayhook.exec_result = None
+    return True
