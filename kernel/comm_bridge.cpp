@@ -76,6 +76,9 @@ void comm_bridge::close(const std::string& id, nl::json data, nl::json metadata,
     if (it == m_comms.end())
         return; // already closed by the front end
     it->second->close(std::move(metadata), std::move(data), std::move(buffers));
+    // Gone from comm_info at once; the object itself may be running its own message handler (a comm
+    // closed in response to a message), so it is destroyed later.
+    it->second->target().unregister_comm(it->second->id());
     m_closed.push_back(std::move(it->second));
     m_comms.erase(it);
 }

@@ -1,5 +1,7 @@
 #include "io_server.hpp"
 
+#include "protocol_fixes.hpp"
+
 #include <xeus/xeus_context.hpp>
 #include <xeus/xmiddleware.hpp>
 #include <xeus/xzmq_serializer.hpp>
@@ -131,6 +133,11 @@ void io_server::send_stdin_impl(xeus::xmessage message)
 
 void io_server::publish_impl(xeus::xpub_message message, xeus::channel)
 {
+    {
+        std::lock_guard<std::mutex> lock(m_sender_mutex);
+        if (m_sender_header.is_null())
+            m_sender_header = message.header();
+    }
     post(std::move(message));
 }
 
@@ -162,7 +169,8 @@ void io_server::send_now(outgoing item)
     }
     auto& [which, message] = std::get<std::pair<int, xeus::xmessage>>(item);
     zmq::socket_t& socket = which == shell_socket ? m_shell : which == control_socket ? m_control : m_stdin;
-    zmq::multipart_t wire = xeus::xzmq_serializer::serialize(std::move(message), *m_auth, m_error_handler);
+    zmq::multipart_t wire =
+        xeus::xzmq_serializer::serialize(fix_outgoing(std::move(message)), *m_auth, m_error_handler);
     retry_eintr([&] { return wire.send(socket); });
 }
 
@@ -372,11 +380,24 @@ nl::json io_server::forward_internal(const nl::json& message)
     return result.get();
 }
 
-// Called on the main thread after an error with stop_on_error: queued requests get an error reply
-// without running. Requests still in flight (sent right behind the failing one) are caught by waiting
-// one polling interval after the queue looks empty.
-void io_server::abort_queue_impl(const listener& l, long polling_interval)
+// Called on the main thread after an error with stop_on_error: queued requests are answered with
+// status "aborted" without running (busy/idle published around each, as ipykernel does). Requests
+// still in flight (sent right behind the failing one) are caught by waiting one polling interval after
+// the queue looks empty. xeus' own abort listener replies "error" and publishes no status: not used.
+void io_server::abort_queue_impl(const listener&, long polling_interval)
 {
+    nl::json sender;
+    {
+        std::lock_guard<std::mutex> lock(m_sender_mutex);
+        sender = m_sender_header;
+    }
+    auto status = [&](const nl::json& parent, const char* state) {
+        return xeus::xpub_message("kernel.status",
+                                  xeus::make_header("status", sender.value("username", "kernel"),
+                                                    sender.value("session", "")),
+                                  parent, nl::json::object(), nl::json{{"execution_state", state}},
+                                  xeus::buffer_sequence());
+    };
     for (;;)
     {
         std::deque<shell_item> pending;
@@ -394,7 +415,11 @@ void io_server::abort_queue_impl(const listener& l, long polling_interval)
         for (shell_item& item : pending)
         {
             if (auto* message = std::get_if<xeus::xmessage>(&item))
-                l(std::move(*message));
+            {
+                post(status(message->header(), "busy"));
+                post(std::make_pair(int(shell_socket), make_aborted_reply(*message, sender)));
+                post(status(message->header(), "idle"));
+            }
             else
             {
                 auto& request = std::get<internal_request>(item);

@@ -110,6 +110,8 @@ private:
     std::function<void()> m_tick;
     std::function<bool(xeus::xmessage&)> m_control_filter;
     std::function<void()> m_exit_hook;
+    std::mutex m_sender_mutex;
+    nl::json m_sender_header; // username/session of the kernel core, taken from its first publication
 };
 
 std::unique_ptr<xeus::xserver> make_io_server(xeus::xcontext& context, const xeus::xconfiguration& config,

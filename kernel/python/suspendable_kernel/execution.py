@@ -65,20 +65,13 @@ def ends_with_semicolon(source):
     return False
 
 
-def compile_cell(shell, source, filename):
+def compile_cell(shell, source, filename, display=True):
     tree = ast.parse(source, filename=filename)
     tree = shell.transform_ast(tree)
-    if not ends_with_semicolon(source):
+    if display and not ends_with_semicolon(source):
         tree = _display_last_expression(tree)
     flags = shell.compile.flags | PyCF_ALLOW_TOP_LEVEL_AWAIT
     return compile(tree, filename, "exec", flags=flags, dont_inherit=True)
-
-
-def _run_code(shell, code):
-    """The cell's frame is called from here; tracebacks skip this one frame (InteractiveTB tb_offset=1)."""
-    if code.co_flags & CO_COROUTINE:
-        return shell.loop_runner(eval(code, shell.user_global_ns, shell.user_ns))
-    exec(code, shell.user_global_ns, shell.user_ns)
 
 
 def run_cell(shell, raw_cell, count, silent, store_history):
@@ -121,8 +114,11 @@ def _run(shell, raw_cell, count, silent, store_history, result):
 
     filename = cell_filename(count, store_history)
     register_source(filename, cell)
+    if store_history:
+        # IPython's traceback formatter then says "Cell In[N], line L", as in every IPython kernel.
+        shell.compile._filename_map[filename] = count
     try:
-        code = compile_cell(shell, cell, filename)
+        code = compile_cell(shell, cell, filename, display=not silent)
     except (SyntaxError, OverflowError, ValueError, MemoryError) as e:
         shell.showsyntaxerror(filename)
         result.error_before_exec = e
@@ -131,8 +127,12 @@ def _run(shell, raw_cell, count, silent, store_history, result):
     shell.displayhook.quiet_cell = False
     shell.displayhook.exec_result = result
     try:
+        # exec() is called from this frame, which is the one frame InteractiveTB skips (tb_offset=1).
         with shell.builtin_trap, shell.display_trap:
-            _run_code(shell, code)
+            if code.co_flags & CO_COROUTINE:
+                shell.loop_runner(eval(code, shell.user_global_ns, shell.user_ns))
+            else:
+                exec(code, shell.user_global_ns, shell.user_ns)
     except SystemExit as e:
         result.error_in_exec = e
         shell.showtraceback(exception_only=True)
