@@ -40,6 +40,8 @@ void file_source::read(uint64_t offset, void* dst, size_t n) const { pread_all(m
 
 void memory_source::read(uint64_t offset, void* dst, size_t n) const
 {
+    if (n == 0)
+        return; // an empty source has no data pointer to copy from
     if (offset > m_size || n > m_size - offset)
         throw std::out_of_range("memory_source: read past the end");
     std::memcpy(dst, m_data + offset, n);
