@@ -133,12 +133,15 @@ void io_server::send_stdin_impl(xeus::xmessage message)
 
 void io_server::publish_impl(xeus::xpub_message message, xeus::channel)
 {
-    {
-        std::lock_guard<std::mutex> lock(m_sender_mutex);
-        if (m_sender_header.is_null())
-            m_sender_header = message.header();
-    }
+    remember_sender(message.header());
     post(std::move(message));
+}
+
+void io_server::remember_sender(const nl::json& header)
+{
+    std::lock_guard<std::mutex> lock(m_sender_mutex);
+    if (m_sender_header.is_null() && header.is_object())
+        m_sender_header = header;
 }
 
 // Messages produced on the I/O thread (control replies, timed stream flushes) go out at once; others
@@ -312,6 +315,7 @@ void io_server::set_exit_hook(std::function<void()> hook)
 
 void io_server::start_impl(xeus::xpub_message message)
 {
+    remember_sender(message.header());
     post(std::move(message));
     m_io_thread = std::thread([this] {
         try
@@ -389,7 +393,7 @@ void io_server::abort_queue_impl(const listener&, long polling_interval)
     nl::json sender;
     {
         std::lock_guard<std::mutex> lock(m_sender_mutex);
-        sender = m_sender_header;
+        sender = m_sender_header.is_object() ? m_sender_header : nl::json::object();
     }
     auto status = [&](const nl::json& parent, const char* state) {
         return xeus::xpub_message("kernel.status",

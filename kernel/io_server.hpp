@@ -83,6 +83,7 @@ private:
     std::optional<shell_item> next_shell_item();
     nl::json forward_internal(const nl::json& message);
     void exit_if_still_busy();
+    void remember_sender(const nl::json& header);
 
     zmq::socket_t m_shell;
     zmq::socket_t m_control;
