@@ -1,19 +1,193 @@
-// `suspendable run | resume | inspect`: scripts under the engine. Filled in by the engine work (issue 3).
+// `suspendable run | resume | inspect`: scripts under the snapshot engine (snapshot/session.hpp).
 #include "cli.hpp"
+#include "python_runtime.hpp"
+#include "session.hpp"
 
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
+#include <map>
+#include <stdexcept>
 
 namespace suspendable::cli
 {
 
-static int not_built(const char* what)
+namespace
 {
-    std::cerr << "suspendable " << what << ": the snapshot engine is not built into this binary yet\n";
+
+const std::vector<int> default_signals = {SIGUSR1, SIGTERM};
+
+// "USR1", "SIGUSR1", "usr1" or a number.
+int parse_signal(const std::string& text)
+{
+    static const std::map<std::string, int> names = {
+        {"HUP", SIGHUP},   {"INT", SIGINT},   {"QUIT", SIGQUIT}, {"USR1", SIGUSR1}, {"USR2", SIGUSR2},
+        {"TERM", SIGTERM}, {"ALRM", SIGALRM}, {"XCPU", SIGXCPU}, {"CONT", SIGCONT}, {"PWR", SIGPWR}};
+    std::string name;
+    for (char c : text)
+        name += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (name.rfind("SIG", 0) == 0)
+        name = name.substr(3);
+    auto it = names.find(name);
+    if (it != names.end())
+        return it->second;
+    char* end = nullptr;
+    long n = std::strtol(text.c_str(), &end, 10);
+    if (end != text.c_str() && *end == '\0' && n > 0 && n < NSIG)
+        return static_cast<int>(n);
+    throw std::invalid_argument("unknown signal '" + text + "'");
+}
+
+struct parsed
+{
+    session::script_options options;
+    std::vector<std::string> positional; // run: SCRIPT ARGS...; resume: PATH
+    bool json = false;
+};
+
+// Options come before SCRIPT for `run` (everything after SCRIPT belongs to the script); anywhere for
+// `resume` and `inspect`.
+parsed parse(const args& a, bool stop_at_first_positional)
+{
+    parsed p;
+    bool signals_given = false;
+    for (size_t i = 0; i < a.size(); i++)
+    {
+        const std::string& arg = a[i];
+        if (stop_at_first_positional && !p.positional.empty())
+        {
+            p.positional.push_back(arg);
+            continue;
+        }
+        auto value = [&]() -> std::string {
+            if (i + 1 >= a.size())
+                throw std::invalid_argument(arg + " needs a value");
+            return a[++i];
+        };
+        if (arg == "--snapshot")
+            p.options.snapshot = value();
+        else if (arg == "--signal")
+        {
+            if (!signals_given)
+                p.options.signals.clear();
+            signals_given = true;
+            p.options.signals.push_back(parse_signal(value()));
+        }
+        else if (arg == "--safe-point-timeout")
+            p.options.safe_point_timeout = std::stod(value());
+        else if (arg == "--json")
+            p.json = true;
+        else if (arg == "--")
+        {
+            for (i++; i < a.size(); i++)
+                p.positional.push_back(a[i]);
+        }
+        else if (arg.size() > 1 && arg[0] == '-' && p.positional.empty())
+            throw std::invalid_argument("unknown option " + arg);
+        else
+            p.positional.push_back(arg);
+    }
+    if (!signals_given)
+        p.options.signals = default_signals;
+    return p;
+}
+
+// Exit status of the process: a negative session status -N means "die by signal N", as the
+// interpreter does after an uncaught KeyboardInterrupt.
+int finish(int status)
+{
+    if (status < 0)
+    {
+        std::signal(-status, SIG_DFL);
+        std::raise(-status);
+        return 128 - status;
+    }
+    return status;
+}
+
+int usage(const char* text)
+{
+    std::cerr << "usage: suspendable " << text << "\n";
     return usage_error;
 }
 
-int run(const args&) { return not_built("run"); }
-int resume(const args&) { return not_built("resume"); }
-int inspect(const args&) { return not_built("inspect"); }
+} // namespace
+
+int run(const args& a)
+{
+    parsed p;
+    try
+    {
+        p = parse(a, true);
+    }
+    catch (const std::exception& e)
+    {
+        std::cerr << "suspendable run: " << e.what() << "\n";
+        return usage("run [--snapshot PATH] [--signal SIG]... [--safe-point-timeout S] SCRIPT.py [ARGS...]");
+    }
+    if (p.positional.empty())
+        return usage("run [--snapshot PATH] [--signal SIG]... [--safe-point-timeout S] SCRIPT.py [ARGS...]");
+    const std::string& script = p.positional.front();
+    if (p.options.snapshot.empty())
+    {
+        std::string name = std::filesystem::path(script).filename().string();
+        if (name.size() > 3 && name.compare(name.size() - 3, 3, ".py") == 0)
+            name.resize(name.size() - 3);
+        p.options.snapshot = (std::filesystem::current_path() / (name + ".snap")).string();
+    }
+    int status = 0;
+    {
+        runtime_options options;
+        options.argv = p.positional;
+        python_runtime runtime(options);
+        status = session::run_script(script, p.options);
+    }
+    return finish(status);
+}
+
+int resume(const args& a)
+{
+    parsed p;
+    try
+    {
+        p = parse(a, false);
+    }
+    catch (const std::exception& e)
+    {
+        std::cerr << "suspendable resume: " << e.what() << "\n";
+        return usage("resume PATH [--snapshot PATH2] [--signal SIG]... [--safe-point-timeout S]");
+    }
+    if (p.positional.size() != 1)
+        return usage("resume PATH [--snapshot PATH2] [--signal SIG]... [--safe-point-timeout S]");
+    int status = 0;
+    {
+        runtime_options options;
+        options.argv = {p.positional.front()}; // replaced by the snapshot's sys.argv
+        python_runtime runtime(options);
+        status = session::resume(p.positional.front(), p.options);
+    }
+    return finish(status);
+}
+
+int inspect(const args& a)
+{
+    parsed p;
+    try
+    {
+        p = parse(a, false);
+    }
+    catch (const std::exception& e)
+    {
+        std::cerr << "suspendable inspect: " << e.what() << "\n";
+        return usage("inspect PATH [--json]");
+    }
+    if (p.positional.size() != 1)
+        return usage("inspect PATH [--json]");
+    runtime_options options;
+    options.install_signal_handlers = false;
+    python_runtime runtime(options);
+    return session::inspect(p.positional.front(), p.json);
+}
 
 } // namespace suspendable::cli

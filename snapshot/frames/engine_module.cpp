@@ -1,18 +1,243 @@
-// _suspendable_engine: the Python face of the frame engine. Filled in by the engine work (issue 3).
+// _suspendable_engine: the Python face of the frame engine (frame_engine.hpp). C++ exceptions stop here
+// and become Python exceptions.
 #include "engine_module.hpp"
-#include "py_ref.hpp"
+#include "frames/cpython311.hpp"
+#include "frames/frame_engine.hpp"
+
+#include <stdexcept>
 
 namespace suspendable
 {
 
 namespace
 {
-PyModuleDef engine_def = {PyModuleDef_HEAD_INIT, "_suspendable_engine", "suspendable frame engine", -1, nullptr};
+
+// Runs `body`, turning C++ exceptions into Python ones; returns NULL when an exception is set.
+template <typename F>
+PyObject* guarded(F&& body)
+{
+    try
+    {
+        return body();
+    }
+    catch (const python_error&)
+    {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_RuntimeError, "frame engine: error without an exception");
+        return nullptr;
+    }
+    catch (const std::invalid_argument& e)
+    {
+        PyErr_SetString(PyExc_ValueError, e.what());
+        return nullptr;
+    }
+    catch (const std::exception& e)
+    {
+        PyErr_SetString(PyExc_RuntimeError, e.what());
+        return nullptr;
+    }
+}
+
+PyObject* none() { return py_ref::borrow(Py_None).release(); }
+
+PyObject* capture(PyObject*, PyObject* args)
+{
+    PyObject *frame, *base;
+    int mode = frames::resume_before;
+    if (!PyArg_ParseTuple(args, "O!O!|i:capture", &PyFrame_Type, &frame, &PyCode_Type, &base, &mode))
+        return nullptr;
+    return guarded([&] {
+        return frames::capture_chain(reinterpret_cast<PyFrameObject*>(frame), base,
+                                     static_cast<frames::resume_mode>(mode))
+            .release();
+    });
+}
+
+// capture_caller(base_code, up=1): capture the chain of the Python frame `up` levels above the caller of
+// this function, which must be stopped in a Python call (e.g. user code calling checkpoint()).
+PyObject* capture_caller(PyObject*, PyObject* args)
+{
+    PyObject* base;
+    int up = 1;
+    if (!PyArg_ParseTuple(args, "O!|i:capture_caller", &PyCode_Type, &base, &up))
+        return nullptr;
+    return guarded([&] {
+        py_ref f = py_ref::borrow(reinterpret_cast<PyObject*>(PyEval_GetFrame()));
+        for (int i = 0; i < up && f; i++)
+        {
+            if (frames::cpy::of(reinterpret_cast<PyFrameObject*>(f.get()))->is_entry)
+                throw std::runtime_error("checkpoint() must be called directly from Python code");
+            f = py_ref::steal(reinterpret_cast<PyObject*>(PyFrame_GetBack(reinterpret_cast<PyFrameObject*>(f.get()))));
+        }
+        if (!f)
+            throw std::runtime_error("no calling frame");
+        return frames::capture_chain(reinterpret_cast<PyFrameObject*>(f.get()), base, frames::resume_after).release();
+    });
+}
+
+PyObject* resume(PyObject*, PyObject* args)
+{
+    PyObject *frames_list, *exc, *send = nullptr;
+    if (!PyArg_ParseTuple(args, "O!O|O:resume", &PyList_Type, &frames_list, &exc, &send))
+        return nullptr;
+    return guarded([&] { return frames::resume_chain(frames_list, exc, send).release(); });
+}
+
+PyObject* gen_capture(PyObject*, PyObject* gen)
+{
+    return guarded([&] { return frames::capture_generator(gen).release(); });
+}
+
+PyObject* gen_restore(PyObject*, PyObject* args)
+{
+    PyObject *gen, *state;
+    if (!PyArg_ParseTuple(args, "OO:gen_restore", &gen, &state))
+        return nullptr;
+    return guarded([&] {
+        frames::restore_generator(gen, state);
+        return none();
+    });
+}
+
+PyObject* stack_depths(PyObject*, PyObject* code)
+{
+    return guarded([&] {
+        std::vector<int> d = frames::stack_depths(code);
+        py_ref list = check(PyList_New(static_cast<Py_ssize_t>(d.size())));
+        for (size_t i = 0; i < d.size(); i++)
+            PyList_SET_ITEM(list.get(), static_cast<Py_ssize_t>(i), check(PyLong_FromLong(d[i])).release());
+        return list.release();
+    });
+}
+
+// frame_info(frame) -> (lasti, stack depth or -1, is_entry, owner): for tests and diagnostics.
+PyObject* frame_info(PyObject*, PyObject* frame)
+{
+    if (!PyFrame_Check(frame))
+    {
+        PyErr_SetString(PyExc_TypeError, "frame expected");
+        return nullptr;
+    }
+    frames::cpy::iframe* f = frames::cpy::of(reinterpret_cast<PyFrameObject*>(frame));
+    int depth = f->stacktop < frames::cpy::nlocalsplus(f) ? -1 : f->stacktop - frames::cpy::nlocalsplus(f);
+    return Py_BuildValue("(iiii)", frames::cpy::lasti(f), depth, static_cast<int>(f->is_entry),
+                         static_cast<int>(f->owner));
+}
+
+PyObject* describe_blocker(PyObject*, PyObject* args)
+{
+    PyObject *frame, *base;
+    if (!PyArg_ParseTuple(args, "O!O!:describe_blocker", &PyFrame_Type, &frame, &PyCode_Type, &base))
+        return nullptr;
+    return guarded([&] {
+        std::string why = frames::describe_blocker(reinterpret_cast<PyFrameObject*>(frame), base);
+        return why.empty() ? none() : check(PyUnicode_FromString(why.c_str())).release();
+    });
+}
+
+PyObject* configure(PyObject*, PyObject* args, PyObject* kwargs)
+{
+    static const char* kwlist[] = {"base_code", "callback", "skip", "count_only", "timeout", "private_prefix",
+                                   "on_abandon", nullptr};
+    PyObject *base = Py_None, *callback = Py_None, *on_abandon = Py_None;
+    long skip = 0;
+    int count_only = 0;
+    double timeout = 10.0;
+    const char* prefix = "";
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|OOlpdsO:configure", const_cast<char**>(kwlist), &base,
+                                     &callback, &skip, &count_only, &timeout, &prefix, &on_abandon))
+        return nullptr;
+    if (base != Py_None && !PyCode_Check(base))
+    {
+        PyErr_SetString(PyExc_TypeError, "base_code must be a code object");
+        return nullptr;
+    }
+    frames::safe_point_config c;
+    c.base_code = py_ref::borrow(base == Py_None ? nullptr : base);
+    c.callback = py_ref::borrow(callback == Py_None ? nullptr : callback);
+    c.skip = skip;
+    c.count_only = count_only != 0;
+    c.timeout = timeout;
+    c.private_prefix = prefix;
+    c.on_abandon = py_ref::borrow(on_abandon);
+    frames::configure(std::move(c));
+    return none();
+}
+
+PyObject* arm(PyObject*, PyObject*)
+{
+    frames::arm();
+    return none();
+}
+
+// request(*args): usable directly as a signal.signal handler (it runs at the eval breaker, where the
+// stack is not valid, so it only arms the tracer).
+PyObject* request(PyObject*, PyObject*)
+{
+    frames::arm();
+    return none();
+}
+
+PyObject* request_threadsafe(PyObject*, PyObject*)
+{
+    if (!frames::request_from_any_thread())
+    {
+        PyErr_SetString(PyExc_RuntimeError, "pending-call queue is full");
+        return nullptr;
+    }
+    return none();
+}
+
+PyObject* disarm(PyObject*, PyObject*)
+{
+    frames::disarm();
+    return none();
+}
+
+PyObject* counters(PyObject*, PyObject*)
+{
+    return Py_BuildValue("(ll)", frames::capturable_events(), frames::deferred_events());
+}
+
+PyObject* is_armed(PyObject*, PyObject*) { return PyBool_FromLong(frames::armed() ? 1 : 0); }
+
+PyMethodDef methods[] = {
+    {"capture", capture, METH_VARARGS, "capture(frame, base_code, mode=0) -> (frames, exc_value)"},
+    {"capture_caller", capture_caller, METH_VARARGS,
+     "capture_caller(base_code, up=1): capture the chain of a frame stopped in a call to Python code"},
+    {"resume", resume, METH_VARARGS, "resume(frames, exc_value[, send]) -> the base frame's result"},
+    {"gen_capture", gen_capture, METH_O, "gen_capture(generator) -> state"},
+    {"gen_restore", gen_restore, METH_VARARGS, "gen_restore(fresh_generator, state)"},
+    {"stack_depths", stack_depths, METH_O, "stack_depths(code) -> list of depths per code unit (-1: none)"},
+    {"frame_info", frame_info, METH_O, "frame_info(frame) -> (lasti, depth, is_entry, owner)"},
+    {"describe_blocker", describe_blocker, METH_VARARGS,
+     "describe_blocker(frame, base_code) -> why the chain cannot be captured now, or None"},
+    {"configure", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(configure)),
+     METH_VARARGS | METH_KEYWORDS, "configure(base_code, callback, skip, count_only, timeout, private_prefix, on_abandon)"},
+    {"arm", arm, METH_NOARGS, "install the safe-point tracer now"},
+    {"request", request, METH_VARARGS, "request(*signal_handler_args): arm at the next safe point"},
+    {"request_threadsafe", request_threadsafe, METH_NOARGS, "arm from any thread (Py_AddPendingCall)"},
+    {"disarm", disarm, METH_NOARGS, "remove the safe-point tracer"},
+    {"armed", is_armed, METH_NOARGS, "is the tracer installed"},
+    {"counters", counters, METH_NOARGS, "(capturable line events, deferred line events)"},
+    {nullptr, nullptr, 0, nullptr}};
+
+PyModuleDef engine_def = {PyModuleDef_HEAD_INIT, "_suspendable_engine",
+                          "suspendable frame engine (CPython 3.11)", -1, methods};
+
 } // namespace
 
 PyObject* init_engine_module()
 {
-    return PyModule_Create(&engine_def);
+    return guarded([] {
+        py_ref m = check(PyModule_Create(&engine_def));
+        // A unique object standing for empty slots; pickled by the session as a persistent reference.
+        py_ref sentinel = check(PyObject_CallNoArgs(reinterpret_cast<PyObject*>(&PyBaseObject_Type)));
+        frames::set_null_sentinel(sentinel.get());
+        check_status(PyModule_AddObjectRef(m.get(), "NULL", sentinel.get()));
+        check_status(PyModule_AddStringConstant(m.get(), "BUILT_FOR", PY_VERSION));
+        return m.release();
+    });
 }
 
 } // namespace suspendable

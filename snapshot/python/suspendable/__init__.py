@@ -1,3 +1,23 @@
-"""suspendable: suspend a running Python program or notebook cell and resume it later, anywhere."""
+"""suspendable: suspend a running Python program or notebook cell and resume it later, anywhere.
+
+In a program run by `suspendable run`:
+    suspendable.checkpoint(path=None)  save here and continue (False now, True when resumed from it)
+    suspendable.suspend(path=None)     save here and exit with status 75 (True when resumed)
+"""
 
 __version__ = "0.1.0"
+
+
+def checkpoint(path=None):
+    """Saves the running program at this call and continues.
+
+    Returns False now; when the program is later resumed from this snapshot, the same call returns True.
+    """
+    from . import session
+    return session.checkpoint(path, _up=2)
+
+
+def suspend(path=None):
+    """Saves the running program at this call and exits with status 75 (a resume continues here)."""
+    from . import session
+    return session.suspend(path, _up=2)

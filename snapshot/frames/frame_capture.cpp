@@ -1,0 +1,181 @@
+// Capture of a chain of CPython 3.11 frames, from a frame stopped at a safe point up to the base frame.
+//
+// Invariants relied on (ceval.c, 3.11.2):
+// - stacktop is valid (>= co_nlocalsplus) in the frame passed to a `line` trace event (DO_TRACING saves
+//   the stack pointer and sets prev_instr to the instruction about to run), and in a caller that made an
+//   inlined Python call (CALL / BINARY_SUBSCR_GETITEM save it and set prev_instr to their last CACHE);
+//   it is -1 in a frame that is executing or inside a C call (there, trampoline.cpp decides);
+// - a frame entered from C has is_entry set; its C caller's state is unknown unless it is one of the
+//   transparent trampolines or the frame is run by resume_chain;
+// - frames of running generators are owned by the generator (FRAME_OWNED_BY_GENERATOR) and were entered
+//   from gen_send_ex (C): not capturable;
+// - the handled exception of the innermost frame is tstate->exc_info->exc_value; the outer ones sit on
+//   the value stacks (PUSH_EXC_INFO), so one value is enough.
+#include "chain.hpp"
+#include "trampoline.hpp"
+
+#include <stdexcept>
+
+namespace suspendable::frames
+{
+
+namespace
+{
+
+PyObject* g_null_sentinel = nullptr;
+
+bool on_valid_stack(cpy::iframe* f) { return f->stacktop >= cpy::nlocalsplus(f); }
+
+py_ref slots_to_list(PyObject** slots, int n)
+{
+    py_ref list = check(PyList_New(n));
+    for (int i = 0; i < n; i++)
+    {
+        PyObject* v = slots[i] != nullptr ? slots[i] : null_sentinel();
+        PyList_SET_ITEM(list.get(), i, py_ref::borrow(v).release());
+    }
+    return list;
+}
+
+py_ref link_tuple(const chain::frame_view& v)
+{
+    if (v.link_kind == nullptr)
+        return py_ref::borrow(Py_None);
+    py_ref t = check(PyTuple_New(static_cast<Py_ssize_t>(1 + v.link_data.size())));
+    PyTuple_SET_ITEM(t.get(), 0, check(PyUnicode_FromString(v.link_kind)).release());
+    for (size_t i = 0; i < v.link_data.size(); i++)
+    {
+        PyObject* d = v.link_data[i] != nullptr ? v.link_data[i] : Py_None;
+        PyTuple_SET_ITEM(t.get(), static_cast<Py_ssize_t>(i + 1), py_ref::borrow(d).release());
+    }
+    return t;
+}
+
+py_ref frame_tuple(const chain::frame_view& v)
+{
+    cpy::iframe* f = v.frame;
+    int nlp = cpy::nlocalsplus(f);
+    py_ref locals = slots_to_list(f->localsplus, nlp);
+    py_ref stack = slots_to_list(cpy::stack_base(f), v.depth);
+    if (v.push_null)
+        check_status(PyList_Append(stack.get(), null_sentinel()));
+    PyObject* flocals = f->f_locals != nullptr ? f->f_locals : Py_None;
+    return check(Py_BuildValue("(OOiNNOiN)", reinterpret_cast<PyObject*>(f->f_func),
+                               reinterpret_cast<PyObject*>(f->f_code), v.lasti, locals.release(),
+                               stack.release(), flocals, static_cast<int>(v.mode), link_tuple(v).release()));
+}
+
+} // namespace
+
+PyObject* null_sentinel()
+{
+    if (g_null_sentinel == nullptr)
+        throw std::logic_error("frame engine: null sentinel not set");
+    return g_null_sentinel;
+}
+
+void set_null_sentinel(PyObject* sentinel)
+{
+    Py_XINCREF(sentinel);
+    Py_XSETREF(g_null_sentinel, sentinel);
+}
+
+namespace chain
+{
+
+std::string location(cpy::iframe* f, int lasti)
+{
+    PyCodeObject* co = f->f_code;
+    int line = PyCode_Addr2Line(co, lasti * static_cast<int>(sizeof(_Py_CODEUNIT)));
+    return to_string(co->co_filename) + ":" + std::to_string(line) + " in " + to_string(co->co_name) + "()";
+}
+
+walk_result walk(PyFrameObject* frame, PyObject* base_code, resume_mode innermost_mode)
+{
+    walk_result r;
+    cpy::iframe* f = cpy::of(frame);
+    if (!on_valid_stack(f))
+    {
+        r.blocked = "the frame is executing (no safe point)";
+        return r;
+    }
+    frame_view inner;
+    inner.frame = f;
+    inner.lasti = cpy::lasti(f);
+    inner.depth = f->stacktop - cpy::nlocalsplus(f);
+    inner.mode = innermost_mode;
+    r.frames.push_back(inner);
+    for (;;)
+    {
+        if (f->owner != FRAME_OWNED_BY_THREAD)
+        {
+            r.blocked = "a running generator " + to_string(f->f_code->co_qualname) + "() is on the stack";
+            return r;
+        }
+        if (reinterpret_cast<PyObject*>(f->f_code) == base_code)
+            return r;
+        cpy::iframe* g = f->previous;
+        if (g == nullptr)
+        {
+            r.blocked = "the program's base frame is not on the stack";
+            return r;
+        }
+        frame_view outer;
+        outer.frame = g;
+        outer.mode = resume_after;
+        if (!f->is_entry || driven_by_resume(f))
+        {
+            if (!on_valid_stack(g))
+            {
+                r.blocked = "frame " + location(g, cpy::lasti(g)) + " has no saved stack";
+                return r;
+            }
+            outer.lasti = cpy::lasti(g);
+            outer.depth = g->stacktop - cpy::nlocalsplus(g);
+        }
+        else
+        {
+            trampoline::bridge b = trampoline::analyse(f, g);
+            if (!b.ok)
+            {
+                r.blocked = b.why + " called at " + location(g, cpy::lasti(g));
+                return r;
+            }
+            outer.lasti = b.lasti;
+            outer.depth = b.depth;
+            outer.push_null = b.push_null;
+            r.frames.back().link_kind = b.kind;
+            r.frames.back().link_data = b.data;
+        }
+        r.frames.push_back(outer);
+        f = g;
+    }
+}
+
+} // namespace chain
+
+blocker check_chain(PyFrameObject* frame, PyObject* base_code)
+{
+    return blocker{chain::walk(frame, base_code, resume_before).blocked};
+}
+
+py_ref capture_chain(PyFrameObject* frame, PyObject* base_code, resume_mode innermost_mode)
+{
+    chain::walk_result r = chain::walk(frame, base_code, innermost_mode);
+    if (!r.blocked.empty())
+        throw std::runtime_error(r.blocked);
+    auto n = static_cast<Py_ssize_t>(r.frames.size());
+    py_ref frames = check(PyList_New(n));
+    for (Py_ssize_t i = 0; i < n; i++) // outermost first
+        PyList_SET_ITEM(frames.get(), i, frame_tuple(r.frames[static_cast<size_t>(n - 1 - i)]).release());
+    PyThreadState* ts = PyThreadState_Get();
+    PyObject* exc = ts->exc_info->exc_value != nullptr ? ts->exc_info->exc_value : Py_None;
+    return check(Py_BuildValue("(NO)", frames.release(), exc));
+}
+
+std::string describe_blocker(PyFrameObject* frame, PyObject* base_code)
+{
+    return chain::walk(frame, base_code, resume_before).blocked;
+}
+
+} // namespace suspendable::frames

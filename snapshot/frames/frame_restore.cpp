@@ -1,0 +1,326 @@
+// Restore of a captured chain: hand-built _PyInterpreterFrames run innermost first, each result (or
+// exception) fed into the next outer frame.
+//
+// Invariants relied on (CPython 3.11.2):
+// - _PyEval_EvalFrameDefault(tstate, frame, throwflag) is the only exported entry point. It sets
+//   frame->previous = tstate->cframe->current_frame and forces is_entry, so one call cannot fall through
+//   into hand-linked outer frames: they run one after another, innermost first;
+// - resume_frame continues at prev_instr + 1: a frame stopped BEFORE lasti (line event) gets
+//   prev_instr = lasti - 1; a frame stopped in a call gets prev_instr = lasti (its CALL's last CACHE, or
+//   the instruction itself when it has none) and the callee's result pushed;
+// - with throwflag the frame goes to resume_with_error and looks the handler up at INSTR_OFFSET()-1 =
+//   lasti, exactly as when an inlined callee raises;
+// - _PyFrame_Clear / take_ownership (Python/frame.c, not exported) are mirrored in clear_frame: a frame
+//   object that outlives the frame (traceback) gets a copy and an f_back link;
+// - the outer handled exceptions live on the value stacks; only tstate->exc_info->exc_value is restored.
+#include "cpython311.hpp"
+#include "frame_engine.hpp"
+#include "trampoline.hpp"
+
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+#include <vector>
+
+namespace suspendable::frames
+{
+
+namespace
+{
+
+// Frames currently run by resume_chain (innermost contexts last). frames[0] of each is its base.
+std::vector<const std::vector<cpy::iframe*>*> g_active;
+
+// Mirror of Python/frame.c take_ownership: the frame object keeps a copy of the frame's data (it steals
+// the references) and links to its caller through f_back.
+void give_to_frame_object(PyFrameObject* fo, cpy::iframe* frame)
+{
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb); // a propagating exception must survive PyFrame_GetBack
+    PyFrameObject* back = fo->f_back != nullptr ? nullptr : PyFrame_GetBack(fo);
+    if (back == nullptr && PyErr_Occurred())
+        PyErr_Clear(); // MemoryError only: the frame object simply has no f_back
+    PyErr_Restore(type, value, tb);
+    size_t size = static_cast<size_t>(reinterpret_cast<char*>(&frame->localsplus[frame->stacktop]) -
+                                      reinterpret_cast<char*>(frame));
+    auto* copy = reinterpret_cast<cpy::iframe*>(fo->_f_frame_data);
+    std::memcpy(static_cast<void*>(copy), frame, size);
+    fo->f_frame = copy;
+    copy->owner = FRAME_OWNED_BY_FRAME_OBJECT;
+    copy->previous = nullptr;
+    if (back != nullptr)
+        fo->f_back = back; // new reference from PyFrame_GetBack
+    if (!PyObject_GC_IsTracked(reinterpret_cast<PyObject*>(fo)))
+        PyObject_GC_Track(fo);
+}
+
+// Mirror of _PyFrame_Clear for a frame we allocated.
+void clear_frame(cpy::iframe* frame)
+{
+    if (frame->frame_obj != nullptr)
+    {
+        PyFrameObject* fo = std::exchange(frame->frame_obj, nullptr);
+        if (Py_REFCNT(fo) > 1)
+        {
+            give_to_frame_object(fo, frame);
+            Py_DECREF(fo);
+            return;
+        }
+        Py_DECREF(fo);
+    }
+    for (int i = 0; i < frame->stacktop; i++)
+        Py_XDECREF(frame->localsplus[i]);
+    Py_XDECREF(frame->f_locals);
+    Py_DECREF(frame->f_func);
+    Py_DECREF(frame->f_code);
+}
+
+struct frame_deleter
+{
+    void operator()(cpy::iframe* f) const
+    {
+        clear_frame(f);
+        PyMem_Free(f);
+    }
+};
+using owned_frame = std::unique_ptr<cpy::iframe, frame_deleter>;
+
+// One captured link: how frame i's result reaches frame i-1.
+struct link
+{
+    py_ref kind; // None or str
+    py_ref data; // the link tuple
+};
+
+PyObject* slot_value(PyObject* v) { return v == null_sentinel() ? nullptr : py_ref::borrow(v).release(); }
+
+struct parsed_frame
+{
+    PyObject* func;
+    PyObject* code;
+    int lasti;
+    PyObject* locals;
+    PyObject* stack;
+    PyObject* f_locals;
+    int mode;
+    PyObject* link;
+};
+
+parsed_frame parse(PyObject* item, Py_ssize_t index)
+{
+    parsed_frame p{};
+    if (!PyArg_ParseTuple(item, "O!O!iO!O!OiO;captured frame", &PyFunction_Type, &p.func, &PyCode_Type, &p.code,
+                          &p.lasti, &PyList_Type, &p.locals, &PyList_Type, &p.stack, &p.f_locals, &p.mode,
+                          &p.link))
+        throw python_error();
+    auto* co = reinterpret_cast<PyCodeObject*>(p.code);
+    if (PyList_GET_SIZE(p.locals) != co->co_nlocalsplus || PyList_GET_SIZE(p.stack) + (p.mode == resume_after ? 1 : 0) > co->co_stacksize ||
+        p.lasti < 0 || p.lasti >= Py_SIZE(co) || (p.mode != resume_before && p.mode != resume_after))
+    {
+        PyErr_Format(PyExc_ValueError, "captured frame %zd does not fit its code object %R", index, p.code);
+        throw python_error();
+    }
+    return p;
+}
+
+// Allocates and fills one frame (FRAME_SPECIALS_SIZE + nlocalsplus + stacksize slots, as _PyFrame_Push).
+owned_frame build(const parsed_frame& p, cpy::iframe* previous)
+{
+    auto* co = reinterpret_cast<PyCodeObject*>(p.code);
+    auto* func = reinterpret_cast<PyFunctionObject*>(p.func);
+    size_t nslots = FRAME_SPECIALS_SIZE + static_cast<size_t>(co->co_nlocalsplus + co->co_stacksize);
+    auto* f = static_cast<cpy::iframe*>(PyMem_Calloc(nslots, sizeof(PyObject*)));
+    if (f == nullptr)
+    {
+        PyErr_NoMemory();
+        throw python_error();
+    }
+    f->f_func = reinterpret_cast<PyFunctionObject*>(py_ref::borrow(p.func).release());
+    f->f_code = reinterpret_cast<PyCodeObject*>(py_ref::borrow(p.code).release());
+    f->f_globals = func->func_globals;   // borrowed, as in _PyFrame_InitializeSpecials
+    f->f_builtins = func->func_builtins; // borrowed
+    f->f_locals = p.f_locals == Py_None ? nullptr : py_ref::borrow(p.f_locals).release();
+    f->frame_obj = nullptr;
+    f->previous = previous;
+    f->prev_instr = _PyCode_CODE(co) + p.lasti - (p.mode == resume_before ? 1 : 0);
+    f->is_entry = false;
+    f->owner = FRAME_OWNED_BY_THREAD;
+    f->stacktop = 0;
+    owned_frame owned(f);
+    for (int k = 0; k < co->co_nlocalsplus; k++)
+        f->localsplus[f->stacktop++] = slot_value(PyList_GET_ITEM(p.locals, k));
+    for (Py_ssize_t k = 0; k < PyList_GET_SIZE(p.stack); k++)
+        f->localsplus[f->stacktop++] = slot_value(PyList_GET_ITEM(p.stack, k));
+    return owned;
+}
+
+void push(cpy::iframe* f, PyObject* value_new_ref)
+{
+    if (f->stacktop >= f->f_code->co_nlocalsplus + f->f_code->co_stacksize)
+    {
+        Py_DECREF(value_new_ref);
+        throw std::logic_error("restored frame's stack overflows");
+    }
+    f->localsplus[f->stacktop++] = value_new_ref;
+}
+
+// Applies the trampoline link of a returned frame to its result (new reference or NULL with an error
+// set); returns the value to push into the outer frame, or NULL with an error set.
+PyObject* apply_link(PyObject* link, PyObject* result)
+{
+    if (link == Py_None)
+        return result;
+    const char* kind = PyUnicode_AsUTF8(PyTuple_GET_ITEM(link, 0));
+    if (kind == nullptr)
+        return nullptr;
+    if (std::strcmp(kind, trampoline::link_init) == 0)
+    {
+        // slot_tp_init: __init__ must return None; type_call returns the object.
+        if (result == nullptr)
+            return nullptr;
+        py_ref r = py_ref::steal(result);
+        if (result != Py_None)
+        {
+            PyErr_Format(PyExc_TypeError, "__init__() should return None, not '%.200s'", Py_TYPE(result)->tp_name);
+            return nullptr;
+        }
+        return py_ref::borrow(PyTuple_GET_ITEM(link, 1)).release();
+    }
+    if (std::strcmp(kind, trampoline::link_getattr) == 0)
+    {
+        // slot_tp_getattr_hook: AttributeError from __getattribute__ (or a getter) -> __getattr__.
+        PyObject* fallback = PyTuple_GET_ITEM(link, 3);
+        if (result != nullptr || fallback == Py_None || !PyErr_ExceptionMatches(PyExc_AttributeError))
+            return result;
+        PyErr_Clear();
+        return PyObject_CallFunctionObjArgs(fallback, PyTuple_GET_ITEM(link, 1), PyTuple_GET_ITEM(link, 2), nullptr);
+    }
+    Py_XDECREF(result);
+    PyErr_Format(PyExc_ValueError, "unknown frame link %s", kind);
+    return nullptr;
+}
+
+// Empties the captured lists so that values die when the restored frames drop them, not when the
+// snapshot payload is freed (finalizers run at the same point as in an uninterrupted run).
+void consume(PyObject* frames)
+{
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(frames); i++)
+    {
+        PyObject* t = PyList_GET_ITEM(frames, i);
+        for (int k : {3, 4})
+        {
+            PyObject* l = PyTuple_GET_ITEM(t, k);
+            if (PyList_SetSlice(l, 0, PyList_GET_SIZE(l), nullptr) < 0)
+                throw python_error();
+        }
+    }
+}
+
+class active_scope
+{
+public:
+    explicit active_scope(const std::vector<cpy::iframe*>* frames) { g_active.push_back(frames); }
+    ~active_scope() { g_active.pop_back(); }
+    active_scope(const active_scope&) = delete;
+    active_scope& operator=(const active_scope&) = delete;
+};
+
+// tstate->exc_info->exc_value for the duration of a resume.
+class exc_info_scope
+{
+public:
+    exc_info_scope(PyThreadState* ts, PyObject* value) : m_ts(ts), m_saved(ts->exc_info->exc_value)
+    {
+        ts->exc_info->exc_value = py_ref::borrow(value).release();
+    }
+    ~exc_info_scope()
+    {
+        PyObject* current = std::exchange(m_ts->exc_info->exc_value, m_saved);
+        Py_XDECREF(current);
+    }
+    exc_info_scope(const exc_info_scope&) = delete;
+    exc_info_scope& operator=(const exc_info_scope&) = delete;
+
+private:
+    PyThreadState* m_ts;
+    PyObject* m_saved;
+};
+
+} // namespace
+
+bool driven_by_resume(const void* f)
+{
+    for (const auto* frames : g_active)
+    {
+        for (size_t i = 1; i < frames->size(); i++)
+        {
+            if ((*frames)[i] == f)
+                return true;
+        }
+    }
+    return false;
+}
+
+py_ref resume_chain(PyObject* frames, PyObject* exc_value, PyObject* send_value)
+{
+    if (!PyList_Check(frames) || PyList_GET_SIZE(frames) == 0)
+        throw std::invalid_argument("resume_chain: a non-empty list of captured frames is required");
+    Py_ssize_t n = PyList_GET_SIZE(frames);
+    PyThreadState* ts = PyThreadState_Get();
+    std::vector<parsed_frame> parsed;
+    for (Py_ssize_t i = 0; i < n; i++)
+        parsed.push_back(parse(PyList_GET_ITEM(frames, i), i));
+    if (parsed.back().mode == resume_after && send_value == nullptr)
+        throw std::invalid_argument("resume_chain: the innermost frame waits for a value");
+
+    std::vector<owned_frame> owned;
+    std::vector<py_ref> links;
+    cpy::iframe* previous = ts->cframe->current_frame; // resume_chain's caller
+    for (const parsed_frame& p : parsed)
+    {
+        owned.push_back(build(p, previous));
+        links.push_back(py_ref::borrow(p.link));
+        previous = owned.back().get();
+    }
+    if (parsed.back().mode == resume_after)
+        push(owned.back().get(), py_ref::borrow(send_value).release());
+    parsed.clear();
+    consume(frames);
+
+    std::vector<cpy::iframe*> running;
+    for (const auto& f : owned)
+        running.push_back(f.get());
+    exc_info_scope exc_scope(ts, exc_value == nullptr ? Py_None : exc_value);
+    active_scope scope(&running);
+
+    PyObject* result = nullptr;
+    int throwflag = 0;
+    for (Py_ssize_t i = n - 1; i >= 0; i--)
+    {
+        cpy::iframe* f = owned[static_cast<size_t>(i)].get();
+        _PyInterpreterFrame* saved = ts->cframe->current_frame;
+        ts->cframe->current_frame = f->previous; // the eval loop links f->previous from this
+        result = _PyInterpreterState_GetEvalFrameFunc(ts->interp)(ts, f, throwflag); // honours PEP 523
+        ts->cframe->current_frame = saved;
+        running[static_cast<size_t>(i)] = nullptr;
+        owned[static_cast<size_t>(i)].reset();
+        if (i == 0)
+            break;
+        result = apply_link(links[static_cast<size_t>(i)].get(), result);
+        links[static_cast<size_t>(i)].reset();
+        if (result != nullptr)
+        {
+            push(owned[static_cast<size_t>(i - 1)].get(), result);
+            throwflag = 0;
+        }
+        else
+        {
+            throwflag = 1; // the exception is set: unwind into the outer frame
+        }
+    }
+    if (result == nullptr)
+        throw python_error();
+    return py_ref::steal(result);
+}
+
+} // namespace suspendable::frames

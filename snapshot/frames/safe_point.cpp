@@ -1,0 +1,170 @@
+// Reaching a safe point: a request (signal, pending call, test hook) installs a C trace function; the
+// first `line` event whose frame chain is capturable calls the session back. Nothing is installed before
+// a request, so an unrequested program runs at full speed.
+//
+// Invariants relied on (CPython 3.11.2):
+// - PyEval_SetTrace sets tstate->cframe->use_tracing, which the running eval loop reads at every
+//   dispatch (and RETURN_VALUE copies to the caller's loop), so already-running frames start emitting
+//   `line` events at once;
+// - in a `line` event the frame's stacktop and prev_instr are valid (DO_TRACING); in signal handlers and
+//   pending calls (eval breaker) they are not, so those only arm;
+// - line events fire on every new line and every backward jump, so a loop reaches one per iteration;
+//   they never fall between KW_NAMES and CALL (same line), where the kwnames tuple lives in a C local;
+// - while a trace function runs, tstate->tracing suppresses nested events (the callback may run Python);
+// - Py_AddPendingCall may be called from any thread; pending calls run on the main thread.
+#include "chain.hpp"
+#include "cpython311.hpp"
+#include "frame_engine.hpp"
+
+#include <chrono>
+
+namespace suspendable::frames
+{
+
+namespace
+{
+
+struct safe_point_state
+{
+    safe_point_config config;
+    bool armed = false;
+    std::chrono::steady_clock::time_point armed_at;
+    long capturable = 0;
+    long deferred = 0;
+    Py_tracefunc saved_func = nullptr; // a tracer that was installed before ours (coverage, pdb)
+    py_ref saved_obj;
+};
+
+safe_point_state& state()
+{
+    static safe_point_state s;
+    return s;
+}
+
+bool is_private(PyFrameObject* frame)
+{
+    const std::string& prefix = state().config.private_prefix;
+    if (prefix.empty())
+        return false;
+    PyObject* filename = cpy::of(frame)->f_code->co_filename;
+    py_ref p = py_ref::steal(PyUnicode_FromStringAndSize(prefix.data(), static_cast<Py_ssize_t>(prefix.size())));
+    if (!p)
+    {
+        PyErr_Clear();
+        return false;
+    }
+    return PyUnicode_Tailmatch(filename, p.get(), 0, PY_SSIZE_T_MAX, -1) == 1;
+}
+
+bool timed_out()
+{
+    const safe_point_state& s = state();
+    if (s.config.timeout <= 0 || s.config.count_only)
+        return false;
+    std::chrono::duration<double> waited = std::chrono::steady_clock::now() - s.armed_at;
+    return waited.count() > s.config.timeout;
+}
+
+int abandon(const std::string& reason)
+{
+    disarm();
+    py_ref handler = py_ref::borrow(state().config.on_abandon.get());
+    if (handler && handler.get() != Py_None)
+    {
+        py_ref r = py_ref::steal(PyObject_CallFunction(handler.get(), "s", reason.c_str()));
+        return r ? 0 : -1;
+    }
+    PySys_WriteStderr("suspendable: no safe point reached in %.1f s; the program keeps running: %s\n",
+                      state().config.timeout, reason.c_str());
+    return 0;
+}
+
+int tracer(PyObject*, PyFrameObject* frame, int what, PyObject*)
+{
+    if (what != PyTrace_LINE)
+        return 0;
+    safe_point_state& s = state();
+    PyObject* base = s.config.base_code.get();
+    if (base == nullptr || is_private(frame))
+        return 0;
+    chain::walk_result w = chain::walk(frame, base, resume_before);
+    if (!w.blocked.empty())
+    {
+        s.deferred++;
+        return timed_out() ? abandon(w.blocked) : 0;
+    }
+    s.capturable++;
+    if (s.config.count_only)
+        return 0;
+    if (s.config.skip > 0)
+    {
+        s.config.skip--;
+        return 0;
+    }
+    py_ref callback = py_ref::borrow(s.config.callback.get());
+    if (!callback)
+        return 0;
+    py_ref r = py_ref::steal(PyObject_CallOneArg(callback.get(), reinterpret_cast<PyObject*>(frame)));
+    if (!r)
+    {
+        disarm();
+        return -1; // e.g. KeyboardInterrupt while saving: it propagates into the program
+    }
+    int done = PyObject_IsTrue(r.get());
+    if (done < 0)
+    {
+        disarm();
+        return -1;
+    }
+    if (done)
+        disarm();
+    return 0;
+}
+
+int pending_arm(void*)
+{
+    arm();
+    return 0;
+}
+
+} // namespace
+
+void configure(safe_point_config config)
+{
+    state().config = std::move(config);
+}
+
+void arm()
+{
+    safe_point_state& s = state();
+    PyThreadState* ts = PyThreadState_Get();
+    if (!s.armed && ts->c_tracefunc != tracer)
+    {
+        s.saved_func = ts->c_tracefunc;
+        s.saved_obj = py_ref::borrow(ts->c_traceobj);
+    }
+    if (!s.armed)
+        s.armed_at = std::chrono::steady_clock::now();
+    s.armed = true;
+    PyEval_SetTrace(tracer, nullptr);
+}
+
+void disarm()
+{
+    safe_point_state& s = state();
+    if (!s.armed)
+        return;
+    s.armed = false;
+    PyEval_SetTrace(s.saved_func, s.saved_obj.get());
+    s.saved_func = nullptr;
+    s.saved_obj.reset();
+}
+
+bool armed() { return state().armed; }
+
+bool request_from_any_thread() { return Py_AddPendingCall(pending_arm, nullptr) == 0; }
+
+long capturable_events() { return state().capturable; }
+long deferred_events() { return state().deferred; }
+
+} // namespace suspendable::frames

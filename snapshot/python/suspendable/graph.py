@@ -1,0 +1,405 @@
+"""The object graph of a suspended program: one pickle (protocol 5) stream.
+
+What plain pickle cannot do, and how it is done here:
+
+* code objects travel by ``marshal`` (version-locked: the snapshot records the bytecode magic);
+* functions, lambdas and closures whose globals are the program's namespace, and classes defined in
+  ``__main__`` (or anywhere they cannot be imported by name), travel by value and are rebuilt with the
+  SAME globals dict that the restored frames use (cloudpickle-style per-function globals would break
+  ``global`` statements);
+* cells are shared objects (a closure and its defining frame see the same cell after loading);
+* modules travel by name; the program's namespace, ``__main__`` and the standard streams by reference;
+* exceptions keep ``__context__``, ``__cause__`` and ``__suppress_context__``;
+* suspended generators travel with their frame (the engine reads and writes it);
+* regular open files are reopened at the same position;
+* ``property``, ``staticmethod``, ``classmethod`` and the dataclasses sentinels keep their meaning.
+
+Objects that cannot be saved are all reported, each with its path (``frame work() local 'sock':
+socket.socket``), by ``find_unpicklable``.
+"""
+
+import dataclasses
+import importlib
+import io
+import marshal
+import os
+import pickle
+import random
+import sys
+import types
+
+import _suspendable_engine as _engine
+
+NULL = _engine.NULL
+
+
+class UnpicklableError(Exception):
+    """The snapshot cannot be written; ``problems`` lists ``(path, type name, reason)``."""
+
+    def __init__(self, problems):
+        self.problems = problems
+        super().__init__("; ".join(f"{p}: {t}" for p, t, _ in problems))
+
+
+# ---------------------------------------------------------------- rebuild helpers (called by unpickling)
+def _load_code(data):
+    return marshal.loads(data)
+
+
+def _make_function(code, globals_, name, closure):
+    return types.FunctionType(code, globals_, name, None, closure)
+
+
+def _set_function_state(func, state):
+    for key, value in state.items():
+        if key == "__dict__":
+            func.__dict__.update(value)
+        else:
+            setattr(func, key, value)
+    return func
+
+
+def _make_class(metaclass, name, bases, creation_ns):
+    return metaclass(name, bases, creation_ns)
+
+
+def _set_class_state(cls, state):
+    for key, value in state.items():
+        setattr(cls, key, value)
+    return cls
+
+
+def _make_cell():
+    return types.CellType()
+
+
+def _set_cell(cell, value):
+    cell.cell_contents = value
+    return cell
+
+
+def _set_exception_state(exc, state):
+    attrs, context, cause, suppress = state
+    if isinstance(attrs, dict):
+        for key, value in attrs.items():
+            setattr(exc, key, value)
+    exc.__context__, exc.__cause__, exc.__suppress_context__ = context, cause, suppress
+    return exc
+
+
+def _make_generator_shell(func):
+    # Calling a generator function runs only its prefix (COPY_FREE_VARS, MAKE_CELL, RETURN_GENERATOR):
+    # no user code. The arguments are placeholders that gen_restore overwrites.
+    code = func.__code__
+    kwonly = code.co_varnames[code.co_argcount:code.co_argcount + code.co_kwonlyargcount]
+    return func(*[None] * code.co_argcount, **{name: None for name in kwonly})
+
+
+def _restore_generator(gen, state):
+    code = state[1]
+    if gen.gi_code is not code and gen.gi_code != code:
+        raise RuntimeError(f"the code of generator {code.co_qualname} changed since the snapshot")
+    _engine.gen_restore(gen, (None,) + tuple(state[1:]))
+    return gen
+
+
+def _finished_generator():
+    gen = (x for x in ())
+    gen.close()
+    return gen
+
+
+_WRITE_MODES = {"w": "r+", "w+": "r+", "x": "r+", "x+": "r+", "wb": "r+b", "w+b": "r+b", "wb+": "r+b",
+                "xb": "r+b", "xb+": "r+b", "x+b": "r+b"}
+
+
+def _reopen_file(name, mode, position, closed, text_options):
+    """Reopen a regular file at the position it had (never truncating what was written)."""
+    if closed:
+        f = open(os.devnull, "rb" if "b" in mode else "r")
+        f.close()
+        return f
+    reopen_mode = _WRITE_MODES.get(mode, mode)
+    if text_options is None:
+        f = open(name, reopen_mode, buffering=-1)
+    else:
+        f = open(name, reopen_mode, **text_options)
+    if "a" not in mode:
+        f.seek(position)
+    return f
+
+
+def _std_stream(name):
+    return getattr(sys, name)
+
+
+def _module_dict(name):
+    return importlib.import_module(name).__dict__
+
+
+def _dataclasses_sentinel(name):
+    return getattr(dataclasses, name)
+
+
+def _random_instance():
+    return random._inst
+
+
+def _getattr_path(obj, path):
+    for part in path.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+# ---------------------------------------------------------------- pickler
+def _importable(obj, module_name, qualname):
+    module = sys.modules.get(module_name)
+    if module is None or module_name == "__main__" or "<locals>" in qualname:
+        return False
+    try:
+        return _getattr_path(module, qualname) is obj
+    except AttributeError:
+        return False
+
+
+_FILE_TYPES = (io.TextIOWrapper, io.BufferedReader, io.BufferedWriter, io.BufferedRandom, io.FileIO)
+_STREAM_NAMES = ("stdin", "stdout", "stderr", "__stdin__", "__stdout__", "__stderr__")
+
+
+class Pickler(pickle.Pickler):
+    """Protocol-5 pickler for a program's state; ``ns`` is the program's ``__main__`` namespace."""
+
+    def __init__(self, file, ns, buffer_callback=None):
+        super().__init__(file, protocol=5, buffer_callback=buffer_callback)
+        self.ns = ns
+        self.main_module = sys.modules.get("__main__")
+        # Module namespaces (globals of library functions saved by value) travel by module name.
+        self.module_dicts = {id(m.__dict__): name for name, m in list(sys.modules.items())
+                             if getattr(m, "__dict__", None) is not None and m is not self.main_module}
+
+    def persistent_id(self, obj):
+        if obj is self.ns:
+            return ("NS",)
+        if obj is NULL:
+            return ("NULL",)
+        if obj is self.main_module and getattr(obj, "__dict__", None) is self.ns:
+            return ("MAIN",)
+        if type(obj) is dict:
+            name = self.module_dicts.get(id(obj))
+            if name is not None:
+                return ("MODULE_DICT", name)
+        return None
+
+    def reducer_override(self, obj):
+        t = type(obj)
+        if t is types.CodeType:
+            return _load_code, (marshal.dumps(obj),)
+        if t is types.FunctionType:
+            return self._reduce_function(obj)
+        if t is types.CellType:
+            try:
+                value = obj.cell_contents
+            except ValueError:
+                return _make_cell, ()
+            return _make_cell, (), value, None, None, _set_cell
+        if t is types.GeneratorType:
+            return self._reduce_generator(obj)
+        if isinstance(obj, BaseException):
+            return self._reduce_exception(obj)
+        if t is types.ModuleType:
+            return importlib.import_module, (obj.__name__,)
+        if isinstance(obj, type):
+            return self._reduce_class(obj)
+        if t is property:
+            return property, (obj.fget, obj.fset, obj.fdel, obj.__doc__)
+        if t is staticmethod or t is classmethod:
+            return t, (obj.__func__,)
+        if isinstance(obj, _FILE_TYPES):
+            return self._reduce_file(obj)
+        if t is dataclasses._FIELD_BASE:
+            return _dataclasses_sentinel, (obj.name,)
+        if obj is dataclasses.MISSING:
+            return _dataclasses_sentinel, ("MISSING",)
+        if obj is getattr(dataclasses, "KW_ONLY", None):
+            return _dataclasses_sentinel, ("KW_ONLY",)
+        if obj is random._inst:
+            return _random_instance, ()
+        return NotImplemented
+
+    def _reduce_function(self, func):
+        if func.__globals__ is not self.ns and _importable(func, func.__module__, func.__qualname__):
+            return NotImplemented  # by reference, as plain pickle does
+        state = {
+            "__defaults__": func.__defaults__,
+            "__kwdefaults__": func.__kwdefaults__,
+            "__qualname__": func.__qualname__,
+            "__module__": func.__module__,
+            "__annotations__": func.__annotations__,
+            "__doc__": func.__doc__,
+            "__dict__": func.__dict__,
+        }
+        return (_make_function, (func.__code__, func.__globals__, func.__name__, func.__closure__),
+                state, None, None, _set_function_state)
+
+    def _reduce_class(self, cls):
+        if _importable(cls, cls.__module__, cls.__qualname__) or cls.__module__ == "builtins":
+            return NotImplemented
+        if not isinstance(cls.__dict__, types.MappingProxyType) or type(cls) is not type and \
+                type(cls).__module__ == "enum":
+            return NotImplemented
+        slots = cls.__dict__.get("__slots__")
+        creation = {"__module__": cls.__module__, "__qualname__": cls.__qualname__}
+        if slots is not None:
+            creation["__slots__"] = slots
+        slot_names = {slots} if isinstance(slots, str) else set(slots or ())
+        state = {}
+        for key, value in cls.__dict__.items():
+            if key in ("__dict__", "__weakref__", "__module__", "__qualname__", "__slots__"):
+                continue
+            if key in slot_names and type(value).__name__ == "member_descriptor":
+                continue
+            state[key] = value
+        return (_make_class, (type(cls), cls.__name__, cls.__bases__, creation),
+                state, None, None, _set_class_state)
+
+    def _reduce_generator(self, gen):
+        state = _engine.gen_capture(gen)
+        func = state[0]
+        if func is None:
+            return _finished_generator, ()
+        return _make_generator_shell, (func,), state, None, None, _restore_generator
+
+    def _reduce_exception(self, exc):
+        rv = exc.__reduce_ex__(5)
+        attrs = rv[2] if len(rv) > 2 else None
+        state = (attrs, exc.__context__, exc.__cause__, exc.__suppress_context__)
+        return rv[0], rv[1], state, None, None, _set_exception_state
+
+    def _reduce_file(self, f):
+        for name in _STREAM_NAMES:
+            if getattr(sys, name, None) is f:
+                return _std_stream, (name,)
+        raw_name = getattr(f, "name", None)
+        if not isinstance(raw_name, str) or not os.path.isfile(raw_name):
+            raise pickle.PicklingError(f"open file {raw_name!r} is not a regular file")
+        if f.closed:
+            return _reopen_file, (raw_name, f.mode, 0, True, None)
+        if f.writable():
+            f.flush()
+        position = f.tell()
+        text = None
+        if isinstance(f, io.TextIOWrapper):
+            text = {"encoding": f.encoding, "errors": f.errors}
+        return _reopen_file, (os.path.abspath(raw_name), f.mode, position, False, text)
+
+
+class Unpickler(pickle.Unpickler):
+    def __init__(self, file, ns, buffers=None):
+        super().__init__(file, buffers=buffers)
+        self.ns = ns
+
+    def persistent_load(self, pid):
+        kind = pid[0]
+        if kind == "NS":
+            return self.ns
+        if kind == "NULL":
+            return NULL
+        if kind == "MAIN":
+            return sys.modules["__main__"]
+        if kind == "MODULE_DICT":
+            return _module_dict(pid[1])
+        raise pickle.UnpicklingError(f"unknown persistent reference {pid!r}")
+
+
+def dumps(obj, ns, buffer_callback=None):
+    out = io.BytesIO()
+    Pickler(out, ns, buffer_callback=buffer_callback).dump(obj)
+    return out.getbuffer()
+
+
+def loads(data, ns, buffers=None):
+    return Unpickler(io.BytesIO(data), ns, buffers=buffers).load()
+
+
+# ---------------------------------------------------------------- diagnostics
+def _type_name(obj):
+    t = type(obj)
+    return t.__qualname__ if t.__module__ in ("builtins", "__main__") else f"{t.__module__}.{t.__qualname__}"
+
+
+def _pickles(obj, ns):
+    try:
+        Pickler(io.BytesIO(), ns).dump(obj)
+        return None
+    except RecursionError:
+        return None  # deep but not broken; the real dump decides
+    except Exception as e:  # noqa: BLE001 - any failure is a reason to report
+        return f"{type(e).__name__}: {e}"
+
+
+def _children(obj, ns):
+    """(suffix, child) pairs to look into when `obj` does not pickle."""
+    if isinstance(obj, dict):
+        return [(f"[{k!r}]", v) for k, v in obj.items()]
+    if isinstance(obj, (list, tuple)):
+        return [(f"[{i}]", v) for i, v in enumerate(obj)]
+    if isinstance(obj, (set, frozenset)):
+        return [(f"{{{_type_name(v)}}}", v) for v in obj]
+    if type(obj) is types.FunctionType:
+        out = [(f".<cell {name}>", c.cell_contents) for name, c in
+               zip(obj.__code__.co_freevars, obj.__closure__ or ()) if _cell_full(c)]
+        return out + [(".__defaults__", obj.__defaults__)]
+    if type(obj) is types.GeneratorType:
+        try:
+            state = _engine.gen_capture(obj)
+        except Exception:  # noqa: BLE001
+            return []
+        if state[0] is None:
+            return []
+        names = _slot_names(state[1])
+        return [(f" local {n!r}", v) for n, v in zip(names, state[3]) if v is not NULL]
+    if isinstance(obj, types.MethodType):
+        return [(".__self__", obj.__self__)]
+    d = getattr(obj, "__dict__", None)
+    if isinstance(d, dict) and not isinstance(obj, type):
+        return [(f".{k}", v) for k, v in d.items()]
+    return []
+
+
+def _cell_full(cell):
+    try:
+        cell.cell_contents
+        return True
+    except ValueError:
+        return False
+
+
+def _slot_names(code):
+    return list(code.co_varnames) + [n for n in code.co_cellvars if n not in code.co_varnames] + \
+        list(code.co_freevars)
+
+
+def find_unpicklable(roots, ns, limit=50):
+    """All objects reachable from ``roots`` (``(path, obj)`` pairs) that do not pickle, deepest first
+    per branch: ``[(path, type name, reason)]``."""
+    problems = []
+    seen = set()
+
+    def visit(path, obj, depth):
+        if len(problems) >= limit or id(obj) in seen:
+            return
+        seen.add(id(obj))
+        reason = _pickles(obj, ns)
+        if reason is None:
+            return
+        before = len(problems)
+        if depth < 12:
+            for suffix, child in _children(obj, ns):
+                visit(path + suffix, child, depth + 1)
+        if len(problems) == before:
+            problems.append((path, _type_name(obj), reason))
+
+    for path, obj in roots:
+        visit(path, obj, 0)
+    return problems
+

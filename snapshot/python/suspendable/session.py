@@ -1,0 +1,520 @@
+"""Whole-program sessions: run a script under the engine, suspend it at a safe point, resume it.
+
+The CLI (`suspendable run | resume | inspect`) calls ``run_script``, ``resume_snapshot`` and
+``inspect_snapshot``; programs call ``checkpoint`` and ``suspend``. The frame engine
+(``_suspendable_engine``) captures and rebuilds frames; ``graph`` pickles the objects; ``_snapfile``
+writes the file. A snapshot holds: a JSON manifest (readable without unpickling anything) and one
+pickle of {frames, handled exception, globals of __main__, process state}.
+"""
+
+import datetime
+import importlib.util
+import linecache
+import os
+import platform
+import random
+import signal
+import sys
+
+import _suspendable_engine as _engine
+
+from . import _snapfile, graph
+
+SUSPENDED_STATUS = 75
+SNAPSHOT_KIND = "script"
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+class SnapshotMismatch(Exception):
+    """The snapshot was made by another CPython minor version or bytecode magic."""
+
+
+class _Program:
+    """The program running under the engine in this process."""
+
+    def __init__(self, ns, base_code, snapshot_path, script, signals, timeout):
+        self.ns = ns
+        self.base_code = base_code
+        self.snapshot_path = snapshot_path
+        self.script = script
+        self.signals = signals
+        self.timeout = timeout
+
+
+_current = None
+
+
+# ---------------------------------------------------------------- identity and compatibility
+def python_identity():
+    return {
+        "implementation": sys.implementation.name,
+        "version": platform.python_version(),
+        "minor": f"{sys.version_info[0]}.{sys.version_info[1]}",
+        "magic": int.from_bytes(importlib.util.MAGIC_NUMBER[:2], "little"),
+    }
+
+
+def check_compatible(manifest):
+    """Refuses a snapshot of another CPython minor version or bytecode magic (before any unpickling)."""
+    theirs = manifest.get("python") or {}
+    mine = python_identity()
+    if theirs.get("implementation", "cpython") != mine["implementation"] or \
+            theirs.get("minor") != mine["minor"] or theirs.get("magic") != mine["magic"]:
+        raise SnapshotMismatch(
+            f"the snapshot was made by CPython {theirs.get('version', '?')} (bytecode magic "
+            f"{theirs.get('magic', '?')}); this is CPython {mine['version']} (bytecode magic {mine['magic']})")
+
+
+# ---------------------------------------------------------------- describing frames
+def _line_of(code, lasti):
+    offset = 2 * lasti
+    for start, end, line in code.co_lines():
+        if start <= offset < end:
+            return line if line is not None else code.co_firstlineno
+    return code.co_firstlineno
+
+
+def _slot_names(code):
+    return list(code.co_varnames) + [n for n in code.co_cellvars if n not in code.co_varnames] + \
+        list(code.co_freevars)
+
+
+def _function_label(code):
+    return f"{code.co_name}()" if code.co_name != "<module>" else "<module>"
+
+
+def where(frame_tuple):
+    code, lasti = frame_tuple[1], frame_tuple[2]
+    return f"{code.co_filename}:{_line_of(code, lasti)} in {_function_label(code)}"
+
+
+def _type_name(obj):
+    t = type(obj)
+    if t.__module__ in ("builtins", "__main__"):
+        return t.__qualname__
+    return f"{t.__module__}.{t.__qualname__}"
+
+
+def _size(obj):
+    try:
+        return sys.getsizeof(obj)
+    except Exception:  # noqa: BLE001 - a broken __sizeof__ must not stop a suspend
+        return None
+
+
+def _variable(name, value):
+    if type(value) is type(sys) or callable(value) and hasattr(value, "__code__") or isinstance(value, type):
+        kind = "module" if type(value) is type(sys) else "function" if hasattr(value, "__code__") else "class"
+    else:
+        kind = "value"
+    return {"name": name, "type": _type_name(value), "size": _size(value), "kind": kind}
+
+
+def _cell_value(value):
+    if type(value).__name__ == "cell":
+        try:
+            return value.cell_contents
+        except ValueError:
+            return graph.NULL
+    return value
+
+
+def _manifest_frames(frames):
+    out = []
+    for func, code, lasti, localsplus, stack, f_locals, mode, link in frames:
+        line = _line_of(code, lasti)
+        variables = []
+        for name, value in zip(_slot_names(code), localsplus):
+            value = _cell_value(value)
+            if value is not graph.NULL:
+                variables.append(_variable(name, value))
+        out.append({
+            "file": code.co_filename,
+            "line": line,
+            "function": code.co_qualname if code.co_name != "<module>" else "<module>",
+            "source": linecache.getline(code.co_filename, line).strip(),
+            "locals": variables,
+            "stack_depth": len(stack),
+            "via": link[0] if link else None,
+        })
+    return out
+
+
+def _modules():
+    out = []
+    for name, module in sorted(sys.modules.items()):
+        if module is None or "." in name or name.startswith("_") or name == "__main__":
+            continue
+        version = getattr(module, "__version__", None)
+        out.append({"name": name, "version": version if isinstance(version, str) else None})
+    return out
+
+
+def _manifest(frames, program, stopped, send):
+    globals_ = [_variable(k, v) for k, v in program.ns.items()
+                if not (k.startswith("__") and k.endswith("__"))]
+    return {
+        "kind": SNAPSHOT_KIND,
+        "engine": _engine_version(),
+        "python": python_identity(),
+        "platform": platform.platform(),
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "script": program.script,
+        "argv": list(sys.argv),
+        "cwd": os.getcwd(),
+        "sys_path": list(sys.path),
+        "stopped_at": stopped,
+        "resumes_with_value": send is not None,
+        "frames": _manifest_frames(frames),
+        "globals": globals_,
+        "modules": _modules(),
+    }
+
+
+def _engine_version():
+    from . import __version__
+    return __version__
+
+
+# ---------------------------------------------------------------- writing a snapshot
+def _diagnostic_roots(frames, exc, ns):
+    roots = []
+    for func, code, lasti, localsplus, stack, f_locals, mode, link in frames:
+        label = f"frame {_function_label(code)}"
+        if code.co_name != "<module>":
+            for name, value in zip(_slot_names(code), localsplus):
+                if value is not graph.NULL:
+                    roots.append((f"{label} local {name!r}", _cell_value(value)))
+        for i, value in enumerate(stack):
+            if value is not graph.NULL:
+                roots.append((f"{label} stack[{i}]", value))
+        if link:
+            roots.append((f"{label} call", link[1:]))
+    for name, value in ns.items():
+        if name != "__builtins__":
+            roots.append((f"global {name!r}", value))
+    if exc is not None:
+        roots.append(("handled exception", exc))
+    return roots
+
+
+def save(captured, program, path, send=None):
+    """Writes the snapshot of a captured chain to `path`. Returns (size, None) or (None, why)."""
+    frames, exc = captured
+    stopped = {"file": frames[-1][1].co_filename, "line": _line_of(frames[-1][1], frames[-1][2]),
+               "function": frames[-1][1].co_qualname, "where": where(frames[-1])}
+    ns = program.ns
+    payload = {
+        "frames": frames,
+        "exc": exc,
+        "send": send,
+        "globals": {k: v for k, v in ns.items() if k != "__builtins__"},
+        "random": random.getstate(),
+    }
+    buffers = []
+    try:
+        data = graph.dumps(payload, ns, buffer_callback=buffers.append if _snapfile.uses_buffers() else None)
+    except Exception as e:  # noqa: BLE001 - report everything that cannot be saved, keep running
+        problems = graph.find_unpicklable(_diagnostic_roots(frames, exc, ns), ns)
+        if not problems:
+            return None, f"{type(e).__name__}: {e}"
+        return None, "; ".join(f"{p}: {t}" for p, t, _ in problems)
+    try:
+        manifest = _manifest(frames, program, stopped, send)
+        raw = [b.raw() for b in buffers]
+        size = _snapfile.write(path, manifest, data, raw)
+    except Exception as e:  # noqa: BLE001 - disk full, permissions...: keep running
+        return None, f"cannot write {path}: {type(e).__name__}: {e}"
+    return size, None
+
+
+def _flush_streams():
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001
+            pass
+
+
+def _finish_suspend(captured, size, path):
+    print(f"suspendable: suspended at {where(captured[0][-1])}; snapshot {path} ({size} bytes)",
+          file=sys.stderr)
+    _flush_streams()
+    # No unwinding: no except/finally/__exit__ of the suspended frames may run, nothing is finalized.
+    os._exit(SUSPENDED_STATUS)
+
+
+def _report_failure(why):
+    print(f"suspendable: cannot suspend, the program keeps running: {why}", file=sys.stderr)
+    _flush_streams()
+
+
+def _on_safe_point(frame):
+    """Tracer callback at a capturable line event: save and exit, or report and keep running."""
+    program = _current
+    try:
+        captured = _engine.capture(frame, program.base_code, 0)
+    except RuntimeError as e:
+        _report_failure(str(e))
+        return True
+    size, why = save(captured, program, program.snapshot_path)
+    if why is not None:
+        del captured
+        _report_failure(why)
+        return True
+    _finish_suspend(captured, size, program.snapshot_path)
+    return True
+
+
+def _on_abandon(reason):
+    print(f"suspendable: no safe point within {_current.timeout:g} s, the program keeps running: "
+          f"{reason}", file=sys.stderr)
+    _flush_streams()
+
+
+# ---------------------------------------------------------------- public API for programs
+def checkpoint(path=None, _up=1):
+    """Saves the program here and continues. Returns False now; True when resumed from this snapshot.
+
+    `_up`: Python frames between the caller to save and this function (suspendable.checkpoint adds one)."""
+    program = _current
+    if program is None:
+        raise RuntimeError("suspendable.checkpoint() needs the program to run under `suspendable run`")
+    path = os.path.abspath(path) if path is not None else program.snapshot_path
+    try:
+        captured = _engine.capture_caller(program.base_code, _up)
+    except RuntimeError as e:
+        _report_failure(str(e))
+        return False
+    size, why = save(captured, program, path, send=True)
+    if why is not None:
+        _report_failure(why)
+    return False
+
+
+def suspend(path=None, _up=1):
+    """Saves the program here and exits with status 75; a resume continues after this call (True)."""
+    program = _current
+    if program is None:
+        raise RuntimeError("suspendable.suspend() needs the program to run under `suspendable run`")
+    path = os.path.abspath(path) if path is not None else program.snapshot_path
+    try:
+        captured = _engine.capture_caller(program.base_code, _up)
+    except RuntimeError as e:
+        _report_failure(str(e))
+        return False
+    size, why = save(captured, program, path, send=True)
+    if why is not None:
+        _report_failure(why)
+        return False
+    _finish_suspend(captured, size, path)
+    return True  # not reached
+
+
+# ---------------------------------------------------------------- running
+def _fresh_main(script_path):
+    """The __main__ namespace as `python3.11 script.py` sets it up."""
+    main = sys.modules["__main__"]
+    ns = main.__dict__
+    builtins_module = ns.get("__builtins__")
+    ns.clear()
+    ns["__builtins__"] = builtins_module if builtins_module is not None else __builtins__
+    ns["__name__"] = "__main__"
+    ns["__doc__"] = None
+    ns["__package__"] = None
+    ns["__spec__"] = None
+    ns["__annotations__"] = {}
+    ns["__file__"] = script_path
+    ns["__cached__"] = None
+    ns["__loader__"] = importlib.machinery.SourceFileLoader("__main__", script_path)
+    return ns
+
+
+def _install(program, signals):
+    global _current
+    _current = program
+    at = os.environ.get("SUSPENDABLE_TEST_SUSPEND_AT")
+    report = os.environ.get("SUSPENDABLE_TEST_REPORT") == "1"
+    skip = 0
+    if at:
+        skip = max(int(at), 1) - 1
+    _engine.configure(base_code=program.base_code, callback=_on_safe_point, skip=skip,
+                      count_only=bool(report and not at), timeout=0 if at or report else program.timeout,
+                      private_prefix=_PACKAGE_DIR, on_abandon=_on_abandon)
+    for sig in signals:
+        signal.signal(sig, _engine.request)
+    if at or report:
+        _engine.arm()
+
+
+def _uninstall():
+    _engine.disarm()
+
+
+def _print_uncaught(exc, base_code):
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_code is not base_code:
+        tb = tb.tb_next
+    _flush_streams()
+    sys.excepthook(type(exc), exc, tb if tb is not None else exc.__traceback__)
+
+
+def _exit_status(exc):
+    code = exc.code
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xff if code >= 0 else code & 0xff
+    print(code, file=sys.stderr)
+    return 1
+
+
+def _execute(body, program):
+    try:
+        body()
+    except SystemExit as e:
+        _uninstall()
+        return _exit_status(e)
+    except BaseException as e:  # noqa: BLE001 - reported like the interpreter does
+        _uninstall()
+        _print_uncaught(e, program.base_code)
+        return -signal.SIGINT if isinstance(e, KeyboardInterrupt) else 1
+    _uninstall()
+    if os.environ.get("SUSPENDABLE_TEST_REPORT") == "1":
+        print(f"[suspendable: not suspended, {_engine.counters()[0]} capturable events]", file=sys.stderr)
+    return 0
+
+
+def run_script(script, snapshot_path, signals, timeout):
+    """Runs `script` as __main__ (sys.argv is already set). Returns the exit status."""
+    path = os.path.abspath(script)
+    try:
+        with open(script, "rb") as f:
+            source = f.read()
+    except OSError as e:
+        print(f"{sys.executable}: can't open file {path!r}: [Errno {e.errno}] {e.strerror}", file=sys.stderr)
+        return 2
+    sys.path.insert(0, os.path.dirname(path))
+    ns = _fresh_main(path)
+    try:
+        code = compile(source, path, "exec", dont_inherit=True)
+    except SyntaxError as e:
+        sys.excepthook(type(e), e, None)
+        return 1
+    program = _Program(ns, code, os.path.abspath(snapshot_path), path, signals, timeout)
+    _install(program, signals)
+    return _execute(lambda: exec(code, ns), program)
+
+
+def _check_library_code(frames):
+    # A frame of library code continues with the code saved in the snapshot; if the library changed,
+    # that old code would run next to the new module. Refuse instead.
+    for func, code, *_ in frames:
+        if func.__code__ is not code and func.__code__ != code:
+            raise SnapshotMismatch(f"the code of {func.__module__}.{func.__qualname__} changed since the snapshot")
+
+
+def _restore_process(manifest):
+    cwd = manifest.get("cwd")
+    if cwd and os.path.isdir(cwd):
+        os.chdir(cwd)
+    if manifest.get("sys_path"):
+        sys.path[:] = manifest["sys_path"]
+        if _PACKAGE_DIR.rstrip(os.sep) and os.path.dirname(_PACKAGE_DIR.rstrip(os.sep)) not in sys.path:
+            sys.path.insert(0, os.path.dirname(_PACKAGE_DIR.rstrip(os.sep)))
+    if manifest.get("argv") is not None:
+        sys.argv[:] = manifest["argv"]
+
+
+def resume_snapshot(path, snapshot_path, signals, timeout):
+    """Continues the program saved in `path`. Returns the exit status."""
+    try:
+        manifest = _snapfile.read_manifest(path)
+        if manifest.get("kind") != SNAPSHOT_KIND:
+            raise SnapshotMismatch(f"{path} is not a script snapshot (kind {manifest.get('kind')!r})")
+        check_compatible(manifest)
+        manifest, data, buffers = _snapfile.read(path)
+    except (OSError, _snapfile.SnapshotFileError, SnapshotMismatch) as e:
+        print(f"suspendable resume: {path}: {e}", file=sys.stderr)
+        return 2
+    _restore_process(manifest)
+    ns = _fresh_main(manifest["script"])
+    try:
+        payload = graph.loads(data, ns, buffers)
+        _check_library_code(payload["frames"])
+    except SnapshotMismatch as e:
+        print(f"suspendable resume: {path}: {e}", file=sys.stderr)
+        return 2
+    del data, buffers
+    ns.update(payload["globals"])
+    random.setstate(payload["random"])
+    frames, exc, send = payload["frames"], payload["exc"], payload["send"]
+    payload.clear()
+    base_code = frames[0][1]
+    program = _Program(ns, base_code, os.path.abspath(snapshot_path or path), manifest["script"], signals, timeout)
+    _install(program, signals)
+    box = [frames, exc, send]
+    del frames, exc, send
+
+    def body():
+        f, e, s = box
+        box.clear()
+        if s is None:
+            return _engine.resume(f, e)
+        return _engine.resume(f, e, s)
+
+    return _execute(body, program)
+
+
+# ---------------------------------------------------------------- inspecting
+def _human(n):
+    if n is None:
+        return "?"
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+
+
+def inspect_snapshot(path, as_json):
+    import json
+    try:
+        manifest = _snapfile.read_manifest(path)
+    except (OSError, _snapfile.SnapshotFileError) as e:
+        print(f"suspendable inspect: {path}: {e}", file=sys.stderr)
+        return 2
+    manifest = dict(manifest)
+    manifest.setdefault("size", os.path.getsize(path))
+    if as_json:
+        print(json.dumps(manifest, indent=2, default=str))
+        return 0
+    py = manifest.get("python", {})
+    print(f"snapshot {path} ({_human(manifest['size'])}), {manifest.get('kind')} {manifest.get('script')}")
+    print(f"created {manifest.get('created')} by suspendable {manifest.get('engine')}, "
+          f"CPython {py.get('version')} (bytecode magic {py.get('magic')}), {manifest.get('platform')}")
+    mine = python_identity()
+    if py.get("minor") != mine["minor"] or py.get("magic") != mine["magic"]:
+        print(f"NOT resumable here: this is CPython {mine['version']} (bytecode magic {mine['magic']})")
+    stopped = manifest.get("stopped_at") or {}
+    print(f"stopped at {stopped.get('where')}")
+    print(f"argv {manifest.get('argv')}  cwd {manifest.get('cwd')}")
+    print("stack (outermost first):")
+    for i, fr in enumerate(manifest.get("frames", [])):
+        via = f" [via {fr['via']}]" if fr.get("via") else ""
+        print(f"  #{i} {fr['file']}:{fr['line']} in {fr['function']}{via}")
+        if fr.get("source"):
+            print(f"       {fr['source']}")
+        for v in fr.get("locals", []):
+            print(f"       {v['name']}: {v['type']} ({_human(v['size'])})")
+    globals_ = manifest.get("globals", [])
+    counts = {}
+    for v in globals_:
+        counts[v["kind"]] = counts.get(v["kind"], 0) + 1
+    summary = ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in sorted(counts.items()))
+    print(f"globals: {len(globals_)} ({summary})")
+    for v in globals_:
+        if v["kind"] == "value":
+            print(f"  {v['name']}: {v['type']} ({_human(v['size'])})")
+    mods = manifest.get("modules", [])
+    print("modules: " + ", ".join(m["name"] + (f" {m['version']}" if m.get("version") else "") for m in mods))
+    return 0
