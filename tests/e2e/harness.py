@@ -403,7 +403,13 @@ class Kernel:
 
     def execute(self, code: str, timeout: float = 30.0, stdin_handler=None, **kwargs) -> Execution:
         ex = self.send_execute(code, **kwargs)
-        return self.collect(ex, timeout=timeout, stdin_handler=stdin_handler)
+        self.collect(ex, timeout=timeout, stdin_handler=stdin_handler)
+        if ex.status == "error" and kwargs.get("stop_on_error", True) and not kwargs.get("silent", False):
+            # After a failed cell a kernel aborts the requests already queued. ipykernel ends that window
+            # asynchronously, a moment *after* sending the error reply: a request sent within microseconds of
+            # the reply can still be aborted. A human never types that fast; do not either.
+            time.sleep(0.1)
+        return ex
 
     def ok(self, code: str, timeout: float = 30.0, **kwargs) -> Execution:
         """Execute and assert the reply is ok (with a readable failure message)."""
