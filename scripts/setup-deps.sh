@@ -10,8 +10,8 @@ packages=(
   python3.11 python3.11-dev libpython3.11-dev
   # xeus + its header-only dependencies
   xeus-dev libxeus6 cppzmq-dev libzmq3-dev nlohmann-json3-dev xtl-dev libssl-dev
-  # snapshot format
-  libzstd-dev
+  # snapshot format (clang-14 + its runtime: the libFuzzer target over the snapshot reader)
+  libzstd-dev clang-14 libclang-rt-14-dev
   # kernel-side Python: IPython machinery for input transforms, display, completion
   python3-ipython python3-jedi python3-matplotlib python3-ipywidgets
   # Jupyter front ends used by users and by the tests
