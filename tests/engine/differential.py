@@ -19,8 +19,10 @@ status to be the reference one:
   unsaveable     a program holding a socket: the suspend must be refused, the program must complete unchanged,
                  stderr must name the object, and no snapshot may be left behind
   inspect        `inspect PATH` and `inspect PATH --json` on a snapshot, which must still resume afterwards
+  defer          SIGUSR1 while the program is inside sorted(key=slow Python function), --safe-point-timeout 1:
+                 the program keeps running, stderr names `sorted`, and the output is unchanged
 
-A corpus program declares its kind in its first line: `# corpus: small|large|checkpoint|unsaveable`, and may give
+A corpus program declares its kind in its first line: `# corpus: small|large|checkpoint|unsaveable|defer`, and may give
 arguments with a `# args: ...` line.
 
 Usage: /usr/bin/python3 differential.py [--quick | --full] [--bin PATH] [--jobs 2] [--programs SUBSTR ...]
@@ -273,6 +275,30 @@ class Harness:
             oc.note = "chain ended after %d suspensions" % oc.suspends
         return oc
 
+    @staticmethod
+    def popen_signal(args, cwd, env, delay, signame, sent):
+        """Start args, send signame after delay seconds (if still running), collect the result."""
+        t0 = time.monotonic()
+        p = subprocess.Popen(args, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+        bufs = {"out": [], "err": []}
+        readers = [threading.Thread(target=lambda s=s, k=k: bufs[k].append(s.read()))
+                   for s, k in ((p.stdout, "out"), (p.stderr, "err"))]
+        for t in readers:
+            t.start()
+        time.sleep(delay)
+        if p.poll() is None:
+            p.send_signal(getattr(signal, signame))
+            sent["at"] = time.monotonic() - t0
+        try:
+            rc = p.wait(TIMEOUT)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            rc = "timeout"
+        for t in readers:
+            t.join()
+        return Result(rc, b"".join(bufs["out"]), b"".join(bufs["err"]), time.monotonic() - t0)
+
     def t_signal(self, prog, delay, signame, extra_opt):
         oc = Outcome(prog, "signal", "%s after %.0f ms%s" % (signame, delay * 1000, " " + " ".join(extra_opt)
                                                             if extra_opt else ""))
@@ -282,26 +308,7 @@ class Harness:
             if extra_opt:
                 at = args.index("run") + 1
                 args = args[:at] + extra_opt + args[at:]
-            t0 = time.monotonic()
-            p = subprocess.Popen(args, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE)
-            bufs = {"out": [], "err": []}
-            readers = [threading.Thread(target=lambda s=s, k=k: bufs[k].append(s.read()))
-                       for s, k in ((p.stdout, "out"), (p.stderr, "err"))]
-            for t in readers:
-                t.start()
-            time.sleep(delay)
-            if p.poll() is None:
-                p.send_signal(getattr(signal, signame))
-                sent["at"] = time.monotonic() - t0
-            try:
-                rc = p.wait(TIMEOUT)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                rc = "timeout"
-            for t in readers:
-                t.join()
-            return Result(rc, b"".join(bufs["out"]), b"".join(bufs["err"]), time.monotonic() - t0)
+            return self.popen_signal(args, cwd, env, delay, signame, sent)
 
         out, rc, err, steps = self.sequence(prog, oc, [], first_env={"CORPUS_SLOW": SLOW}, popen_hook=hook)
         if isinstance(rc, int) and rc < 0:
@@ -313,6 +320,30 @@ class Harness:
             oc.note = "completed before the signal"
         elif oc.suspends == 0:
             oc.note = "not suspended (signal too late?)"
+        return oc
+
+    def t_defer(self, prog, delay):
+        """A request that lands inside sorted(key=...): deferred; after --safe-point-timeout 1 the program keeps
+        running and stderr names sorted. If the engine serves the request later, the resume must still match."""
+        oc = Outcome(prog, "defer", "SIGUSR1 after %.0f ms, --safe-point-timeout 1" % (delay * 1000))
+        sent = {}
+
+        def hook(args, cwd, env):
+            at = args.index("run") + 1
+            args = args[:at] + ["--safe-point-timeout", "1"] + args[at:]
+            return self.popen_signal(args, cwd, env, delay, "SIGUSR1", sent)
+
+        out, rc, err, steps = self.sequence(prog, oc, [], popen_hook=hook)
+        self.judge(oc, prog, out, rc, err)
+        if isinstance(rc, int) and rc < 0:
+            oc.reason = "process killed by signal %d" % -rc
+        elif oc.ok and b"sorted" not in err:
+            oc.ok = False
+            oc.reason = "stderr does not name the native function in the way (sorted)"
+            oc.details = self.tail(err)
+        if "at" not in sent:
+            oc.ok = False
+            oc.reason = "program ended before the signal was sent"
         return oc
 
     def t_checkpoint(self, prog, name, expected):
@@ -444,6 +475,8 @@ class Harness:
         quick = self.o.quick
         trials = []
         n = prog.n
+        if prog.kind == "defer":
+            return [(self.t_defer, (prog, 0.5))] + ([] if quick else [(self.t_defer, (prog, 1.7))])
         if prog.kind == "unsaveable":
             base = n or 100
             for frac in ((0.3, 0.6) if quick else (0.2, 0.35, 0.5, 0.65, 0.8)):
@@ -529,7 +562,7 @@ class Harness:
         for p in live:
             trials += self.plan(p)
         # interleave programs so that progress is spread evenly; slow signal trials first
-        trials.sort(key=lambda t: (t[0] != self.t_signal, ))
+        trials.sort(key=lambda t: (t[0] not in (self.t_defer, self.t_signal), ))
         self.log("trials: %d planned" % len(trials))
         done = 0
         futs = [pool.submit(fn, *args) for fn, args in trials]
@@ -545,9 +578,10 @@ class Harness:
         return self.report(programs, outcomes, time.monotonic() - t_start)
 
     def report(self, programs, outcomes, secs):
-        modes = ["uninterrupted", "sweep", "chain", "signal", "checkpoint", "unsaveable", "inspect"]
+        modes = ["uninterrupted", "sweep", "chain", "signal", "checkpoint", "unsaveable", "inspect", "defer"]
         print()
-        print("%-26s %7s  %s" % ("program", "N", "  ".join("%-11s" % m[:11] for m in modes)))
+        label = {"uninterrupted": "plain", "checkpoint": "checkpt", "unsaveable": "refuse"}
+        print("%-26s %6s  %s" % ("program", "N", " ".join("%-8s" % label.get(m, m) for m in modes)))
         total_ok = total_bad = 0
         notes = {}
         failures = []
@@ -557,7 +591,7 @@ class Harness:
             for m in modes:
                 sel = [o for o in ocs if o.mode == m]
                 ok = sum(o.ok for o in sel)
-                cells.append("%-11s" % ("%d/%d" % (ok, len(sel)) if sel else "-"))
+                cells.append("%-8s" % ("%d/%d" % (ok, len(sel)) if sel else "-"))
                 for o in sel:
                     if o.note and o.ok:
                         key = "%s: %s" % (m, o.note.split(" after")[0] if m == "chain" else o.note)
@@ -567,7 +601,7 @@ class Harness:
             failures += bad
             total_ok += sum(o.ok for o in ocs)
             total_bad += len(bad)
-            print("%-26s %7s  %s%s" % (p.name, p.n if p.n is not None else "?", "  ".join(cells),
+            print("%-26s %6s  %s%s" % (p.name, p.n if p.n is not None else "?", " ".join(cells),
                                        "  FAIL" if bad else ""))
         print()
         for k in sorted(notes):

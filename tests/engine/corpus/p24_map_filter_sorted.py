@@ -1,7 +1,9 @@
 # corpus: small
 # covers: map/filter driven by for with Python lambdas and functions (C calling Python per item), nested map over
-#         filter, sorted(key=) / min(key=) / max(key=) (stateful native: may defer), functools.reduce, list(gen)
+#         filter, sorted(key=) / min(key=) / max(key=) / re.sub(callback) (stateful native: may defer),
+#         functools.reduce, list(gen)
 import functools
+import re
 import os, time
 SLOW = float(os.environ.get("CORPUS_SLOW") or 0)
 def tick():
@@ -38,3 +40,11 @@ print("min/max", min(words, key=keyfn), max(words, key=lambda w: (w.count("a"), 
 print("reduce", functools.reduce(lambda a, b: a * 2 + b, map(heavy, range(6)), 0))
 print("list(gen)", list(heavy(i) for i in range(5)))
 print("list(map)", list(map(heavy, [100, 200])))
+
+
+def bump(m):
+    n = int(m.group(0))
+    return str(heavy(n))
+
+
+print("re.sub", re.sub(r"\d+", bump, "a1 b22 c333 d4"))
