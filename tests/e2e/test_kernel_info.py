@@ -86,3 +86,23 @@ def test_installed_kernelspec(kernel_name, jupyter_env):
     assert argv[1:] == ["kernel", "-f", "{connection_file}"], argv
     assert _png_size(resource_dir / "logo-32x32.png") == (32, 32)
     assert _png_size(resource_dir / "logo-64x64.png") == (64, 64)
+
+
+def test_jupyter_client_blocking_client(kernel):
+    """jupyter_client's own BlockingKernelClient (what jupyter console and many tools use) works too."""
+    kc = kernel.km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=30)
+        outputs = []
+        reply = kc.execute_interactive(
+            "print('via execute_interactive')\n21 * 2",
+            timeout=30,
+            output_hook=lambda msg: outputs.append(msg),
+        )
+        assert reply["content"]["status"] == "ok"
+        kinds = {m["header"]["msg_type"]: m["content"] for m in outputs}
+        assert kinds["stream"]["text"] == "via execute_interactive\n"
+        assert kinds["execute_result"]["data"]["text/plain"] == "42"
+    finally:
+        kc.stop_channels()
