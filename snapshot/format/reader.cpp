@@ -5,7 +5,11 @@
 #include "mapped_file.hpp"
 #include "sections.hpp"
 
+#include <atomic>
 #include <cstring>
+#include <exception>
+#include <mutex>
+#include <thread>
 #include <fcntl.h>
 #include <sys/stat.h>
 
@@ -103,14 +107,62 @@ void check_signature(const snapshot_info& info, const std::optional<signing_key>
                            "` if you trust it");
 }
 
+namespace
+{
+
+// Hashes the sections selected by `wanted` on a few threads (sections are independent), returning
+// which ones match. Large snapshots usually have several big buffers, so this divides resume time.
+std::vector<char> hash_sections(const uint8_t* file, const std::vector<section>& sections,
+                                const std::vector<char>& wanted)
+{
+    std::vector<char> ok(sections.size(), 1);
+    uint64_t total = 0;
+    for (size_t i = 0; i < sections.size(); ++i)
+        total += wanted[i] ? sections[i].stored_size : 0;
+    std::atomic<size_t> next{0};
+    std::exception_ptr failure;
+    std::mutex failure_lock;
+    auto work = [&] {
+        try
+        {
+            for (size_t i; (i = next++) < sections.size();)
+                if (wanted[i])
+                    ok[i] = digests_equal(sha256_of(file + sections[i].offset, sections[i].stored_size),
+                                          sections[i].sha256);
+        }
+        catch (...)
+        {
+            std::lock_guard<std::mutex> l(failure_lock);
+            failure = std::current_exception();
+        }
+    };
+    // Threads only pay off for big files; never more than the machine has, nor than 4.
+    unsigned helpers = total < (uint64_t(64) << 20) ? 0 : std::min(3u, std::max(1u, std::thread::hardware_concurrency()) - 1);
+    std::vector<std::thread> pool;
+    for (unsigned t = 0; t < helpers; ++t)
+        pool.emplace_back(work);
+    work();
+    for (std::thread& t : pool)
+        t.join();
+    if (failure)
+        std::rethrow_exception(failure);
+    return ok;
+}
+
+} // namespace
+
 void verify_sections(const uint8_t* file, const snapshot_info& info, const std::string& name, bool buffers)
 {
     const auto& sections = info.sections;
+    std::vector<char> wanted(sections.size());
+    for (size_t i = 1; i < sections.size(); ++i) // the manifest was read_info's
+        wanted[i] = buffers || sections[i].kind != section_kind::buffer;
+    std::vector<char> ok = hash_sections(file, sections, wanted);
+    // Reported in file order, so the message does not depend on thread timing.
     for (size_t i = 0; i < sections.size(); ++i)
     {
         const section& s = sections[i];
-        bool hash = i != 0 && (buffers || s.kind != section_kind::buffer); // the manifest was read_info's
-        if (hash && !digests_equal(sha256_of(file + s.offset, s.stored_size), s.sha256))
+        if (!ok[i])
             mismatch(name, section_name(sections, i) + " section");
         uint64_t next = i + 1 < sections.size() ? sections[i + 1].offset : info.hdr.table_offset;
         check_padding(file, s.offset + s.stored_size, next, name, section_name(sections, i) + " section");
