@@ -112,22 +112,38 @@ void set_item(PyObject* dict, const char* key, py_ref value)
     check_status(PyDict_SetItemString(dict, key, check(value.release()).get()));
 }
 
-// The header's fields, added to the manifest dict read_manifest returns.
-void add_header_fields(PyObject* d, const snapshot_info& info, bool signed_ok)
+// The header's fields, as a dict.
+py_ref header_fields(const snapshot_info& info, bool signed_ok)
 {
     const header& h = info.hdr;
-    set_item(d, "format_version", py_ref::steal(PyLong_FromUnsignedLong(h.version)));
-    set_item(d, "python_version", py_ref::steal(PyUnicode_FromString(python_version_string(h.python.hexversion).c_str())));
-    set_item(d, "python_hexversion", py_ref::steal(PyLong_FromUnsignedLong(h.python.hexversion)));
-    set_item(d, "bytecode_magic", py_ref::steal(PyLong_FromUnsignedLong(bytecode_number(h.python.bytecode_magic))));
-    set_item(d, "python_compatible", py_ref::steal(PyBool_FromLong(python_matches(h, current_python()))));
-    set_item(d, "platform", py_ref::steal(PyUnicode_DecodeUTF8(h.platform.data(), static_cast<Py_ssize_t>(h.platform.size()), "replace")));
-    set_item(d, "created", py_ref::steal(PyFloat_FromDouble(static_cast<double>(h.created_ns) / 1e9)));
-    set_item(d, "size", py_ref::steal(PyLong_FromUnsignedLongLong(h.file_size)));
-    set_item(d, "signed_ok", py_ref::steal(PyBool_FromLong(signed_ok)));
-    set_item(d, "compressed", py_ref::steal(PyBool_FromLong(info.sections[1].flags & section_zstd)));
-    set_item(d, "pickle_size", py_ref::steal(PyLong_FromUnsignedLongLong(info.sections[1].raw_size)));
-    set_item(d, "buffer_count", py_ref::steal(PyLong_FromSize_t(info.sections.size() - 2)));
+    py_ref d = check(PyDict_New());
+    set_item(d.get(), "format_version", py_ref::steal(PyLong_FromUnsignedLong(h.version)));
+    set_item(d.get(), "python_version", py_ref::steal(PyUnicode_FromString(python_version_string(h.python.hexversion).c_str())));
+    set_item(d.get(), "python_hexversion", py_ref::steal(PyLong_FromUnsignedLong(h.python.hexversion)));
+    set_item(d.get(), "bytecode_magic", py_ref::steal(PyLong_FromUnsignedLong(bytecode_number(h.python.bytecode_magic))));
+    set_item(d.get(), "python_compatible", py_ref::steal(PyBool_FromLong(python_matches(h, current_python()))));
+    set_item(d.get(), "platform", py_ref::steal(PyUnicode_DecodeUTF8(h.platform.data(), static_cast<Py_ssize_t>(h.platform.size()), "replace")));
+    set_item(d.get(), "created", py_ref::steal(PyFloat_FromDouble(static_cast<double>(h.created_ns) / 1e9)));
+    set_item(d.get(), "size", py_ref::steal(PyLong_FromUnsignedLongLong(h.file_size)));
+    set_item(d.get(), "signed_ok", py_ref::steal(PyBool_FromLong(signed_ok)));
+    set_item(d.get(), "compressed", py_ref::steal(PyBool_FromLong(info.sections[1].flags & section_zstd)));
+    set_item(d.get(), "pickle_size", py_ref::steal(PyLong_FromUnsignedLongLong(info.sections[1].raw_size)));
+    set_item(d.get(), "buffer_count", py_ref::steal(PyLong_FromSize_t(info.sections.size() - 2)));
+    return d;
+}
+
+// Adds the header fields to the manifest: all of them under "header", and each at the top level
+// unless the manifest has a key of that name (the writer's own "created" or "platform" win there).
+void add_header_fields(PyObject* manifest, const snapshot_info& info, bool signed_ok)
+{
+    py_ref fields = header_fields(info, signed_ok);
+    PyObject *key = nullptr, *value = nullptr;
+    for (Py_ssize_t pos = 0; PyDict_Next(fields.get(), &pos, &key, &value);)
+    {
+        if (PyDict_SetDefault(manifest, key, value) == nullptr)
+            throw python_error();
+    }
+    check_status(PyDict_SetItemString(manifest, "header", fields.get()));
 }
 
 PyObject* py_write(PyObject*, PyObject* args, PyObject* kwargs)

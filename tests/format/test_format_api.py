@@ -79,6 +79,16 @@ def test_read_manifest_reads_no_pickle(fmt, tmp_path, capsys):
     assert m["size"] == path.stat().st_size
     assert abs(m["created"] - path.stat().st_mtime) < 60
     assert m["buffer_count"] == 2 and m["compressed"] is False
+    assert m["header"]["size"] == m["size"]
+
+
+def test_manifest_keys_win_over_header_fields_at_top_level(fmt, tmp_path):
+    path = tmp_path / "s.snap"
+    fmt.write(str(path), {"created": "2026-01-01T00:00:00+00:00", "platform": "Linux-6.1-x86_64"}, b"", [])
+    m = fmt.read_manifest(str(path))
+    assert m["created"] == "2026-01-01T00:00:00+00:00" and m["platform"] == "Linux-6.1-x86_64"
+    assert isinstance(m["header"]["created"], float) and m["header"]["platform"].startswith("linux-")
+    assert m["signed_ok"] is True and m["header"]["signed_ok"] is True
 
 
 def test_compressed_pickle(fmt, tmp_path):

@@ -97,6 +97,11 @@ def test_keep_is_configurable(store, home, monkeypatch):
     assert len(store.list_sessions()) == 4
 
 
+def test_stopped_at_of_script_snapshots_is_the_location(store, home):
+    store.save("script", {"stopped_at": {"file": "prog.py", "line": 12, "function": "loop", "where": "x"}}, b"", [])
+    assert store.latest().where == "prog.py:12 in loop"
+
+
 def test_autosave_does_not_touch_named_sessions(store, home):
     save(store, "auto-k-manual")
     for i in range(4):

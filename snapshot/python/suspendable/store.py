@@ -89,18 +89,20 @@ class Session:
 def info(path: str, name: Optional[str] = None) -> Session:
     """The Session for a snapshot file; raises SnapshotError / OSError for a file that cannot be read."""
     manifest = _format.read_manifest(path)
+    header = manifest["header"]
     base = os.path.basename(path)
     return Session(
         name=name or (base[: -len(SUFFIX)] if base.endswith(SUFFIX) else base),
         path=path,
-        size=manifest["size"],
-        created=manifest["created"],
-        location=manifest.get("location"),
+        size=header["size"],
+        created=header["created"],
+        # "location" is the store's field; the script engine's manifests call it "stopped_at".
+        location=manifest.get("location") or manifest.get("stopped_at"),
         kernel=manifest.get("kernel"),
         auto=bool(manifest.get("auto", False)),
-        signed_ok=manifest["signed_ok"],
-        python_version=manifest["python_version"],
-        platform=manifest["platform"],
+        signed_ok=header["signed_ok"],
+        python_version=header["python_version"],
+        platform=header["platform"],
         manifest=manifest,
     )
 
@@ -292,7 +294,7 @@ def _print_show(name: str, out) -> int:
     if not os.path.exists(path):
         raise FileNotFoundError(f"no session named {name!r} in {sessions_dir()}")
     s = info(path)
-    m = s.manifest
+    m = s.manifest["header"]
     rows = [
         ("name", s.name),
         ("file", s.path),
