@@ -7,6 +7,8 @@
 
 #include <chrono>
 #include <cstring>
+#include <exception>
+#include <thread>
 #include <fcntl.h>
 
 namespace suspendable::format
@@ -15,20 +17,19 @@ namespace suspendable::format
 namespace
 {
 
-// Hash and write in slices small enough to still be in cache when write(2) copies them.
-constexpr size_t slice = size_t(1) << 20;
-// Start writeback every this many bytes, so that the disk works while we hash and copy the next ones
-// instead of all of it waiting for the final fsync (which then has little left to do).
+// Start writeback every this many bytes, so that the disk works while we copy the next ones instead
+// of all of it waiting for the final fsync.
 constexpr size_t writeback_batch = size_t(16) << 20;
+constexpr size_t slice = size_t(4) << 20;
+// Below this, a hashing thread costs more than it saves.
+constexpr uint64_t parallel_hash_threshold = uint64_t(4) << 20;
 
-digest hash_and_write(int fd, byte_span data, uint64_t offset, const std::string& path)
+void write_section(int fd, byte_span data, uint64_t offset, const std::string& path)
 {
-    sha256 h;
     size_t unflushed_from = 0;
     for (size_t done = 0; done < data.size;)
     {
         size_t n = std::min(slice, data.size - done);
-        h.update(data.data + done, n);
         pwrite_all(fd, data.data + done, n, offset + done, path);
         done += n;
         if (done - unflushed_from >= writeback_batch)
@@ -39,8 +40,60 @@ digest hash_and_write(int fd, byte_span data, uint64_t offset, const std::string
             unflushed_from = done;
         }
     }
-    return h.finish();
 }
+
+// SHA-256 of every section, computed on its own thread while the caller writes them: hashing and
+// copying into the page cache are the CPU part of a write, and they need not take turns.
+class section_hasher
+{
+public:
+    explicit section_hasher(const std::vector<byte_span>& payload) : m_payload(payload), m_digests(payload.size())
+    {
+        uint64_t total = 0;
+        for (const byte_span& b : payload)
+            total += b.size;
+        if (total >= parallel_hash_threshold)
+            m_thread = std::thread([this] { run(); });
+        else
+            run();
+    }
+    // Joins on every path (an I/O error unwinding the writer included).
+    ~section_hasher()
+    {
+        if (m_thread.joinable())
+            m_thread.join();
+    }
+    section_hasher(const section_hasher&) = delete;
+    section_hasher& operator=(const section_hasher&) = delete;
+
+    std::vector<digest> digests()
+    {
+        if (m_thread.joinable())
+            m_thread.join();
+        if (m_failure)
+            std::rethrow_exception(m_failure);
+        return m_digests;
+    }
+
+private:
+    void run()
+    {
+        try
+        {
+            for (size_t i = 0; i < m_payload.size(); ++i)
+                m_digests[i] = sha256_of(m_payload[i].data, m_payload[i].size);
+        }
+        catch (...)
+        {
+            m_failure = std::current_exception();
+        }
+    }
+
+    const std::vector<byte_span>& m_payload;
+    std::vector<digest> m_digests;
+    std::exception_ptr m_failure;
+    std::thread m_thread;
+};
 
 int64_t now_ns()
 {
@@ -86,9 +139,13 @@ uint64_t write_snapshot(const std::string& path, const write_request& r, const s
 
     atomic_file out(path);
     out.reserve(h.file_size);
+    section_hasher hasher(payload);
     // Padding is never written: the reserved (or sparse) gaps read back as zeros.
     for (size_t i = 0; i < payload.size(); ++i)
-        sections[i].sha256 = hash_and_write(out.fd(), payload[i], sections[i].offset, path);
+        write_section(out.fd(), payload[i], sections[i].offset, path);
+    std::vector<digest> digests = hasher.digests();
+    for (size_t i = 0; i < payload.size(); ++i)
+        sections[i].sha256 = digests[i];
     std::vector<uint8_t> table = encode_table(sections);
     h.table_sha256 = sha256_of(table.data(), table.size());
     pwrite_all(out.fd(), table.data(), table.size(), h.table_offset, path);
