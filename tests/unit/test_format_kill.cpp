@@ -1,6 +1,6 @@
 // Crash safety: a writer SIGKILLed at 200 random instants while replacing a 6 MB snapshot (big enough
-// for the writer to hash on its second thread) never
-// damages the previous one; it always verifies completely, and no temporary file is left behind.
+// for the writer to hash on its second thread) never damages the previous one; it always verifies
+// completely, and no temporary file is left behind.
 #include "format/mapped_file.hpp"
 #include "format/reader.hpp"
 #include "format/writer.hpp"
