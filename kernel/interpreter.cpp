@@ -1,12 +1,14 @@
 #include "interpreter.hpp"
 
+#include "fd_capture.hpp"
 #include "io_server.hpp"
 #include "kernel_module.hpp"
 #include "py_ref.hpp"
 #include "python_call.hpp"
 #include "sigint_policy.hpp"
 
-#include <iostream>
+#include <cstdio>
+#include <cstdlib>
 
 namespace suspendable
 {
@@ -29,7 +31,7 @@ void interpreter::configure_impl()
     bind_kernel_services({this, m_streams.get(), m_comms.get()});
     nl::json started = call_kernel_json("start", nl::json::array());
     if (started.value("status", "ok") != "ok")
-        std::cerr << "suspendable kernel: Python side failed to start: " << started.dump() << std::endl;
+        kernel_log("Python side failed to start: " + started.dump());
     m_kernel_info = call_kernel_json("kernel_info", nl::json::array());
     if (io_server* server = io_server::instance())
         server->set_tick([this] { m_streams->tick(); });
@@ -40,6 +42,13 @@ void interpreter::configure_impl()
 nl::json interpreter::execute_request_impl(int execution_counter, const std::string& code, bool silent,
                                            bool store_history, nl::json user_expressions, bool allow_stdin)
 {
+    // Started with the first cell, not at start-up: xeus prints a banner on stderr when the kernel
+    // starts, which belongs in the Jupyter server's log rather than in the first cell.
+    if (!m_capture && std::getenv("SUSPENDABLE_NO_FD_CAPTURE") == nullptr)
+    {
+        m_capture = std::make_unique<fd_capture>(*m_streams);
+        bind_kernel_services({this, m_streams.get(), m_comms.get(), m_capture.get()});
+    }
     gil_guard gil;
     m_streams->begin_request();
     nl::json reply;
@@ -48,6 +57,11 @@ nl::json interpreter::execute_request_impl(int execution_counter, const std::str
         reply = call_kernel_json("execute", {code, execution_counter, silent, store_history, user_expressions,
                                              allow_stdin});
     }
+    // C stdio buffers, then whatever a child process or extension wrote, belong to this cell.
+    std::fflush(stdout);
+    std::fflush(stderr);
+    if (m_capture)
+        m_capture->drain();
     m_streams->end_request();
     return reply;
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "comm_bridge.hpp"
+#include "fd_capture.hpp"
 #include "stream_buffer.hpp"
 
 #include <xeus/xinterpreter.hpp>
@@ -34,6 +35,7 @@ private:
 
     std::unique_ptr<stream_buffer> m_streams;
     std::unique_ptr<comm_bridge> m_comms;
+    std::unique_ptr<fd_capture> m_capture;
     nl::json m_kernel_info; // computed once at start: kernel_info may be asked on control while busy
     _ts* m_main_thread = nullptr;
 };

@@ -1,5 +1,6 @@
 #include "io_server.hpp"
 
+#include "fd_capture.hpp"
 #include "protocol_fixes.hpp"
 
 #include <xeus/xeus_context.hpp>
@@ -10,7 +11,6 @@
 
 #include <cerrno>
 #include <future>
-#include <iostream>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -71,6 +71,10 @@ io_server::io_server(zmq::context_t& context, const xeus::xconfiguration& config
 {
     for (zmq::socket_t* s : {&m_shell, &m_control, &m_stdin, &m_iopub, &m_heartbeat})
         s->set(zmq::sockopt::linger, xeus::get_socket_linger());
+    // Clients of one kernel manager share a session, hence a routing id: the newest connection takes
+    // the id over (as in ipykernel), or a second client would never receive its replies.
+    for (zmq::socket_t* s : {&m_shell, &m_control, &m_stdin})
+        s->set(zmq::sockopt::router_handover, 1);
     xeus::init_socket(m_shell, config.m_transport, config.m_ip, config.m_shell_port);
     xeus::init_socket(m_control, config.m_transport, config.m_ip, config.m_control_port);
     xeus::init_socket(m_stdin, config.m_transport, config.m_ip, config.m_stdin_port);
@@ -150,7 +154,7 @@ void io_server::post(outgoing item)
 {
     if (on_io_thread())
     {
-        send_now(std::move(item));
+        send_guarded(std::move(item));
         return;
     }
     {
@@ -177,6 +181,20 @@ void io_server::send_now(outgoing item)
     retry_eintr([&] { return wire.send(socket); });
 }
 
+// One unsendable message (e.g. JSON that cannot be serialised) is logged and dropped: it must not end
+// the I/O thread, which would leave the kernel deaf.
+void io_server::send_guarded(outgoing item)
+{
+    try
+    {
+        send_now(std::move(item));
+    }
+    catch (const std::exception& e)
+    {
+        kernel_log(std::string("could not send a message: ") + e.what());
+    }
+}
+
 void io_server::drain_outbox()
 {
     std::deque<outgoing> batch;
@@ -185,7 +203,7 @@ void io_server::drain_outbox()
         batch.swap(m_outbox);
     }
     for (outgoing& item : batch)
-        send_now(std::move(item));
+        send_guarded(std::move(item));
 }
 
 // --- incoming ------------------------------------------------------------------------------------
@@ -203,7 +221,7 @@ void io_server::receive(zmq::socket_t& socket, int which)
     catch (const std::exception& e)
     {
         // A message with a bad signature or malformed JSON is dropped, as ipykernel does.
-        std::cerr << "suspendable kernel: dropped an invalid message: " << e.what() << std::endl;
+        kernel_log(std::string("dropped an invalid message: ") + e.what());
         return;
     }
     if (which == control_socket)
@@ -324,7 +342,7 @@ void io_server::start_impl(xeus::xpub_message message)
         }
         catch (const std::exception& e)
         {
-            std::cerr << "suspendable kernel: I/O thread failed: " << e.what() << std::endl;
+            kernel_log(std::string("I/O thread failed: ") + e.what());
         }
         {
             std::lock_guard<std::mutex> lock(m_inbox_mutex);

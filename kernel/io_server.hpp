@@ -76,6 +76,7 @@ private:
 
     void post(outgoing item);
     void send_now(outgoing item);
+    void send_guarded(outgoing item);
     void io_loop();
     void drain_outbox();
     void receive(zmq::socket_t& socket, int which);

@@ -1,5 +1,6 @@
 // `suspendable kernel -f CONNECTION_FILE`: what kernel.json starts.
 #include "cli.hpp"
+#include "fd_capture.hpp"
 #include "history.hpp"
 #include "interpreter.hpp"
 #include "io_server.hpp"
@@ -63,10 +64,12 @@ int kernel(const args& a)
     // Before xeus or our I/O thread exist: every thread created later inherits SIGINT blocked.
     prepare_sigint_policy();
     {
+        // Output from C code may not be UTF-8: such bytes are replaced, never a reason to drop a message.
         xeus::xkernel kernel(config, xeus::get_user_name(), xeus::make_context<zmq::context_t>(),
-                             std::make_unique<interpreter>(), make_io_server, make_history_manager());
+                             std::make_unique<interpreter>(), make_io_server, make_history_manager(), nullptr,
+                             xeus::make_null_debugger, nl::json::object(), nl::json::error_handler_t::replace);
         if (io_server* server = io_server::instance())
-            server->set_exit_hook([] { std::cerr << "suspendable kernel: shut down while a cell was running\n"; });
+            server->set_exit_hook([] { kernel_log("shut down while a cell was running"); });
         kernel.start();
         // Returns after shutdown_request once the main thread is idle. Leaving this scope closes the
         // sockets; ZeroMQ's linger delivers the shutdown reply before the context terminates.

@@ -1,6 +1,7 @@
 #include "kernel_module.hpp"
 
 #include "comm_bridge.hpp"
+#include "fd_capture.hpp"
 #include "io_server.hpp"
 #include "py_ref.hpp"
 #include "stream_buffer.hpp"
@@ -74,6 +75,9 @@ PyObject* stream_write(PyObject*, PyObject* args)
     Py_ssize_t size;
     if (!PyArg_ParseTuple(args, "ss#", &name, &text, &size) || !require_kernel())
         return nullptr;
+    // Whatever C code or a child wrote to fds 1/2 before this print comes first.
+    if (services.capture != nullptr)
+        services.capture->drain();
     services.streams->write(name, std::string_view(text, static_cast<std::size_t>(size)));
     Py_RETURN_NONE;
 }

@@ -12,13 +12,14 @@ namespace suspendable
 
 class stream_buffer;
 class comm_bridge;
-class io_server;
+class fd_capture;
 
 struct kernel_services
 {
     xeus::xinterpreter* interpreter = nullptr;
     stream_buffer* streams = nullptr;
     comm_bridge* comms = nullptr;
+    fd_capture* capture = nullptr; // null until the first cell, or when fd capture is off
 };
 
 void bind_kernel_services(const kernel_services& services);

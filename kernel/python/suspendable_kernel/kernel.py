@@ -1,6 +1,7 @@
 """Request handlers of the kernel, called from C++ through call_json(name, args_json): JSON in,
 JSON out, one function per request type."""
 import json
+import os
 import sys
 import traceback
 
@@ -23,6 +24,8 @@ def call_json(name, args_json):
 
 def start():
     global _shell
+    # As in ipykernel: figures show inline without %matplotlib inline.
+    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     streams.install()
     comms.install()
     _shell = shell_module.create()
@@ -59,6 +62,9 @@ def kernel_info():
 def execute(code, count, silent, store_history, user_expressions, allow_stdin):
     stdin.enable(allow_stdin)
     ok = execution.run_cell(_shell, code, count, silent, store_history)
+    for stream in (sys.__stdout__, sys.__stderr__):  # Python-level writes to fds 1 and 2
+        if stream is not None:
+            stream.flush()
     payload = _shell.payload_manager.read_payload()
     _shell.payload_manager.clear_payload()
     if ok:
