@@ -118,6 +118,13 @@ def test_matplotlib_inline_png(kernel):
     assert "Text" in ex.result["text/plain"]
 
 
+def test_matplotlib_inline_is_the_default_backend(fresh_kernel):
+    """A plot in a new kernel shows up without any %matplotlib magic, as with ipykernel."""
+    k = fresh_kernel
+    ex = k.ok("import matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.show()", timeout=90)
+    assert any("image/png" in d["data"] for d in ex.displays), ex.describe()
+
+
 def test_display_and_update_display(kernel):
     code = (
         "from IPython.display import display, HTML, update_display\n"
@@ -331,3 +338,94 @@ def test_stop_on_error_false_keeps_the_queue(kernel):
     assert failing.status == "error"
     assert queued.status == "ok", queued.describe()
     assert kernel.eval_text("queued_ran2") == "True"
+
+
+# -- what users do without thinking about it ------------------------------------------------------------------
+
+
+def test_unicode_and_partial_lines(kernel):
+    ex = kernel.ok("print('héllo ✓ 漢字')\nprint('no newline', end='')\nprint(' ...continued')")
+    assert ex.stdout == "héllo ✓ 漢字\nno newline ...continued\n"
+
+
+def test_output_order_of_prints_and_displays(kernel):
+    ex = kernel.ok("print('a')\ndisplay('b')\nprint('c')\n'd'")
+    seq = []
+    for r in ex.iopub:
+        if r.msg_type == "stream":
+            seq.extend(line for line in r.content["text"].splitlines())
+        elif r.msg_type in ("display_data", "execute_result"):
+            seq.append(r.content["data"]["text/plain"])
+    assert seq == ["a", "'b'", "c", "'d'"], ex.describe()
+
+
+def test_print_from_a_thread(kernel):
+    ex = kernel.ok(
+        "import threading\n"
+        "t = threading.Thread(target=lambda: print('from a thread'))\n"
+        "t.start(); t.join()\n"
+        "import time; time.sleep(0.2)"
+    )
+    assert "from a thread" in ex.stdout, ex.describe()
+
+
+def test_warning_is_shown(kernel):
+    ex = kernel.ok("import warnings\nwarnings.warn('careful, e2e')")
+    assert "UserWarning: careful, e2e" in ex.stderr, ex.describe()
+
+
+def test_top_level_await(kernel):
+    ex = kernel.ok("import asyncio\nawait asyncio.sleep(0.05)\n'awaited'")
+    assert ex.result["text/plain"] == "'awaited'"
+
+
+def test_main_module_and_pickling_cell_classes(kernel):
+    code = (
+        "import pickle\n"
+        "class Point:\n"
+        "    def __init__(self, x):\n"
+        "        self.x = x\n"
+        "p = pickle.loads(pickle.dumps(Point(5)))\n"
+        "(__name__, type(p).__module__, p.x)"
+    )
+    assert kernel.eval_text(code) == "('__main__', '__main__', 5)"
+
+
+def test_getsource_of_a_cell_function(kernel):
+    kernel.ok("def cell_function(a):\n    # marker comment e2e\n    return a * 2\n")
+    ex = kernel.ok("import inspect\nprint(inspect.getsource(cell_function))")
+    assert "# marker comment e2e" in ex.stdout, ex.describe()
+
+
+def test_run_magic(kernel, tmp_path):
+    script = tmp_path / "script_e2e.py"
+    script.write_text("print('script ran')\nfrom_script = 123\n")
+    ex = kernel.ok(f"%run {script}")
+    assert "script ran" in ex.stdout
+    assert kernel.eval_text("from_script") == "123"
+
+
+def test_bash_cell_magic(kernel):
+    ex = kernel.ok("%%bash\necho $((40 + 2))")
+    assert ex.stdout.strip() == "42", ex.describe()
+
+
+def test_empty_and_comment_only_cells(kernel):
+    for code in ("", "   \n", "# just a comment"):
+        ex = kernel.ok(code)
+        assert ex.result is None and not ex.of_type("stream", "error"), ex.describe()
+
+
+def test_chained_exception_traceback(kernel):
+    ex = kernel.execute(
+        "try:\n    {}['missing']\nexcept KeyError as e:\n    raise ValueError('wrapped') from e"
+    )
+    assert (ex.content["ename"], ex.content["evalue"]) == ("ValueError", "wrapped")
+    tb = _traceback(ex)
+    assert "KeyError" in tb and "direct cause" in tb, tb
+
+
+def test_recursion_error_is_survived(kernel):
+    ex = kernel.execute("def down(n):\n    return down(n + 1)\ndown(0)")
+    assert ex.content["ename"] == "RecursionError", ex.describe()
+    assert kernel.eval_text("'alive after recursion'") == "'alive after recursion'"

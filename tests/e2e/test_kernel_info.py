@@ -89,7 +89,12 @@ def test_installed_kernelspec(kernel_name, jupyter_env):
 
 
 def test_jupyter_client_blocking_client(kernel):
-    """jupyter_client's own BlockingKernelClient (what jupyter console and many tools use) works too."""
+    """jupyter_client's own BlockingKernelClient (what jupyter console and many tools use) works too.
+
+    `km.client()` shares the KernelManager's Session, so this second client connects to the kernel's ROUTER
+    sockets with the same identity as the test's own front end - just like a notebook server reconnecting a
+    websocket. ipykernel sets ZMQ_ROUTER_HANDOVER on shell, control and stdin for exactly this; without it
+    the new connection is refused and the client never gets a reply (xeus 2.4 and xpython do not set it)."""
     kc = kernel.km.client()
     kc.start_channels()
     try:

@@ -136,3 +136,19 @@ def test_control_answers_while_a_cell_runs(fresh_kernel):
     assert ex.reply is None and not k.messages("shell", ex.msg_id), "the cell finished already"
     assert elapsed < 1.0, f"control kernel_info took {elapsed:.2f}s while busy"
     k.collect(ex, timeout=15)
+
+
+def test_cell_can_catch_the_interrupt(fresh_kernel):
+    """Long loops often catch KeyboardInterrupt to stop cleanly and keep their results."""
+    k = fresh_kernel
+    ex = k.send_execute(
+        "import time\nsteps = 0\ntry:\n    while True:\n        steps += 1\n        time.sleep(0.01)\n"
+        "except KeyboardInterrupt:\n    print('stopped after', steps > 0)\n'kept'"
+    )
+    _wait_busy(k, ex)
+    k.interrupt()
+    k.collect(ex, timeout=15)
+    assert ex.status == "ok", ex.describe()
+    assert ex.stdout == "stopped after True\n"
+    assert ex.result["text/plain"] == "'kept'"
+
