@@ -23,7 +23,8 @@ int trust_one(const std::string& path, const format::signing_key& key)
     try
     {
         bool changed = format::trust_file(path, key);
-        std::cout << path << (changed ? ": trusted: now signed with your key (" : ": already signed with your key (")
+        std::cout << path
+                  << (changed ? ": trusted: now signed with your key (" : ": already signed with your key (")
                   << key.path << ")\n";
         return 0;
     }
@@ -45,11 +46,12 @@ int trust(const args& a)
 {
     if (a.empty() || a[0] == "-h" || a[0] == "--help")
     {
-        (a.empty() ? std::cerr : std::cout)
-            << "usage: suspendable trust PATH...\n\n"
-               "Re-sign snapshots with your key after you decided to trust them (they were made with another\n"
-               "key, e.g. on another machine). Unpickling a snapshot runs code: only trust files you made or\n"
-               "whose author you trust. Corrupted files are refused.\n";
+        (a.empty() ? std::cerr : std::cout) << "usage: suspendable trust PATH...\n\n"
+                                               "Re-sign snapshots with your key after you decided to trust "
+                                               "them (they were made with another\n"
+                                               "key, e.g. on another machine). Unpickling a snapshot runs "
+                                               "code: only trust files you made or\n"
+                                               "whose author you trust. Corrupted files are refused.\n";
         return a.empty() ? usage_error : 0;
     }
     format::signing_key key = format::load_or_create_key(store::key_path());
@@ -73,7 +75,8 @@ int sessions(const args& a)
         if (!item || !argv || PyList_Append(argv.get(), item.get()) < 0)
             argv.reset();
     }
-    py_ref result = module && argv ? py_ref::steal(PyObject_CallMethod(module.get(), "main", "O", argv.get())) : py_ref();
+    py_ref result =
+        module && argv ? py_ref::steal(PyObject_CallMethod(module.get(), "main", "O", argv.get())) : py_ref();
     if (!result)
     {
         // A bug, not a bad input: show the traceback.

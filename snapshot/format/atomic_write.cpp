@@ -65,7 +65,8 @@ atomic_file::~atomic_file()
 
 void atomic_file::reserve(uint64_t size)
 {
-    if (::fallocate(m_fd.get(), 0, 0, static_cast<off_t>(size)) != 0 && errno != EOPNOTSUPP && errno != ENOSYS)
+    if (::fallocate(m_fd.get(), 0, 0, static_cast<off_t>(size)) != 0 && errno != EOPNOTSUPP &&
+        errno != ENOSYS)
         throw_errno("cannot reserve " + std::to_string(size) + " bytes", m_path);
 }
 

@@ -22,11 +22,13 @@ void zstd_decompress(const uint8_t* src, size_t size, uint8_t* dst, size_t raw_s
     // The frame must declare exactly the size the (checksummed) table promised.
     unsigned long long declared = ZSTD_getFrameContentSize(src, size);
     if (declared != raw_size)
-        throw format_error(error_kind::checksum, name + ": the compressed pickle section is corrupted (size mismatch)");
+        throw format_error(error_kind::checksum,
+                           name + ": the compressed pickle section is corrupted (size mismatch)");
     size_t n = ZSTD_decompress(dst, raw_size, src, size);
     if (ZSTD_isError(n) || n != raw_size)
         throw format_error(error_kind::checksum, name + ": the compressed pickle section is corrupted (" +
-                                                     (ZSTD_isError(n) ? ZSTD_getErrorName(n) : "short") + ")");
+                                                     (ZSTD_isError(n) ? ZSTD_getErrorName(n) : "short") +
+                                                     ")");
 }
 
 } // namespace suspendable::format

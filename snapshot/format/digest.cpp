@@ -16,7 +16,10 @@ sha256::sha256() : m_ctx(EVP_MD_CTX_new())
     }
 }
 
-sha256::~sha256() { EVP_MD_CTX_free(m_ctx); }
+sha256::~sha256()
+{
+    EVP_MD_CTX_free(m_ctx);
+}
 
 void sha256::update(const void* data, size_t size)
 {
@@ -44,8 +47,8 @@ digest hmac_sha256(const uint8_t* key, size_t key_size, const void* data, size_t
 {
     digest d{};
     unsigned int n = 0;
-    if (HMAC(EVP_sha256(), key, static_cast<int>(key_size), static_cast<const unsigned char*>(data), size, d.data(),
-             &n) == nullptr ||
+    if (HMAC(EVP_sha256(), key, static_cast<int>(key_size), static_cast<const unsigned char*>(data), size,
+             d.data(), &n) == nullptr ||
         n != d.size())
         throw std::runtime_error("OpenSSL: HMAC-SHA256 failed");
     return d;

@@ -99,7 +99,10 @@ std::vector<uint8_t> encode_table(const std::vector<section>& sections);
 // "manifest", "pickle", "buffer 3": how error messages name a section.
 std::string section_name(const std::vector<section>& sections, size_t index);
 
-inline uint64_t align_up(uint64_t n) { return (n + alignment - 1) & ~uint64_t(alignment - 1); }
+inline uint64_t align_up(uint64_t n)
+{
+    return (n + alignment - 1) & ~uint64_t(alignment - 1);
+}
 
 // Where this machine's snapshots come from (uname: "linux-x86_64").
 std::string current_platform();

@@ -48,7 +48,10 @@ public:
     }
     buffer_view(const buffer_view&) = delete;
     buffer_view& operator=(const buffer_view&) = delete;
-    byte_span span() const { return {static_cast<const uint8_t*>(m_view.buf), static_cast<size_t>(m_view.len)}; }
+    byte_span span() const
+    {
+        return {static_cast<const uint8_t*>(m_view.buf), static_cast<size_t>(m_view.len)};
+    }
 
 private:
     Py_buffer m_view{};
@@ -104,7 +107,8 @@ py_ref manifest_from_json(const std::string& text, const std::string& name)
     {
         PyErr_Clear();
     }
-    throw format_error(error_kind::checksum, name + ": the manifest is not a JSON object: the file is corrupted");
+    throw format_error(error_kind::checksum,
+                       name + ": the manifest is not a JSON object: the file is corrupted");
 }
 
 void set_item(PyObject* dict, const char* key, py_ref value)
@@ -118,11 +122,16 @@ py_ref header_fields(const snapshot_info& info, bool signed_ok)
     const header& h = info.hdr;
     py_ref d = check(PyDict_New());
     set_item(d.get(), "format_version", py_ref::steal(PyLong_FromUnsignedLong(h.version)));
-    set_item(d.get(), "python_version", py_ref::steal(PyUnicode_FromString(python_version_string(h.python.hexversion).c_str())));
+    set_item(d.get(), "python_version",
+             py_ref::steal(PyUnicode_FromString(python_version_string(h.python.hexversion).c_str())));
     set_item(d.get(), "python_hexversion", py_ref::steal(PyLong_FromUnsignedLong(h.python.hexversion)));
-    set_item(d.get(), "bytecode_magic", py_ref::steal(PyLong_FromUnsignedLong(bytecode_number(h.python.bytecode_magic))));
-    set_item(d.get(), "python_compatible", py_ref::steal(PyBool_FromLong(python_matches(h, current_python()))));
-    set_item(d.get(), "platform", py_ref::steal(PyUnicode_DecodeUTF8(h.platform.data(), static_cast<Py_ssize_t>(h.platform.size()), "replace")));
+    set_item(d.get(), "bytecode_magic",
+             py_ref::steal(PyLong_FromUnsignedLong(bytecode_number(h.python.bytecode_magic))));
+    set_item(d.get(), "python_compatible",
+             py_ref::steal(PyBool_FromLong(python_matches(h, current_python()))));
+    set_item(d.get(), "platform",
+             py_ref::steal(PyUnicode_DecodeUTF8(h.platform.data(), static_cast<Py_ssize_t>(h.platform.size()),
+                                                "replace")));
     set_item(d.get(), "created", py_ref::steal(PyFloat_FromDouble(static_cast<double>(h.created_ns) / 1e9)));
     set_item(d.get(), "size", py_ref::steal(PyLong_FromUnsignedLongLong(h.file_size)));
     set_item(d.get(), "signed_ok", py_ref::steal(PyBool_FromLong(signed_ok)));
@@ -151,51 +160,55 @@ PyObject* py_write(PyObject*, PyObject* args, PyObject* kwargs)
     static const char* keywords[] = {"path", "manifest", "pickle", "buffers", "compress", nullptr};
     PyObject *path = nullptr, *manifest = nullptr, *pickle = nullptr, *buffers = nullptr;
     int compress = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOO|$p:write", const_cast<char**>(keywords), &path, &manifest,
-                                     &pickle, &buffers, &compress))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOO|$p:write", const_cast<char**>(keywords), &path,
+                                     &manifest, &pickle, &buffers, &compress))
         return nullptr;
-    return guarded([&] {
-        write_request r;
-        std::string p = fs_path(path);
-        r.manifest_json = manifest_to_json(manifest);
-        buffer_view pickle_view(pickle);
-        py_ref list = check(PySequence_Fast(buffers, "buffers must be a sequence of buffer objects"));
-        std::vector<std::unique_ptr<buffer_view>> views;
-        for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(list.get()); ++i)
+    return guarded(
+        [&]
         {
-            views.push_back(std::make_unique<buffer_view>(PySequence_Fast_GET_ITEM(list.get(), i)));
-            r.buffers.push_back(views.back()->span());
-        }
-        r.pickle = pickle_view.span();
-        r.compress = compress != 0;
-        r.python = current_python();
-        uint64_t size = 0;
-        {
-            // The views pin the memory; nothing below touches a Python object.
-            gil_release unlocked;
-            size = write_snapshot(p, r, load_or_create_key(store::key_path()));
-        }
-        return PyLong_FromUnsignedLongLong(size);
-    });
+            write_request r;
+            std::string p = fs_path(path);
+            r.manifest_json = manifest_to_json(manifest);
+            buffer_view pickle_view(pickle);
+            py_ref list = check(PySequence_Fast(buffers, "buffers must be a sequence of buffer objects"));
+            std::vector<std::unique_ptr<buffer_view>> views;
+            for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(list.get()); ++i)
+            {
+                views.push_back(std::make_unique<buffer_view>(PySequence_Fast_GET_ITEM(list.get(), i)));
+                r.buffers.push_back(views.back()->span());
+            }
+            r.pickle = pickle_view.span();
+            r.compress = compress != 0;
+            r.python = current_python();
+            uint64_t size = 0;
+            {
+                // The views pin the memory; nothing below touches a Python object.
+                gil_release unlocked;
+                size = write_snapshot(p, r, load_or_create_key(store::key_path()));
+            }
+            return PyLong_FromUnsignedLongLong(size);
+        });
 }
 
 PyObject* py_read_manifest(PyObject*, PyObject* path_arg)
 {
-    return guarded([&] {
-        std::string path = fs_path(path_arg);
-        snapshot_info info;
-        bool signed_ok = false;
+    return guarded(
+        [&]
         {
-            gil_release unlocked;
-            file_source src(path);
-            info = read_info(src, path);
-            auto key = load_key(store::key_path());
-            signed_ok = key && signature_matches(info, *key);
-        }
-        py_ref d = manifest_from_json(info.manifest_json, path);
-        add_header_fields(d.get(), info, signed_ok);
-        return d.release();
-    });
+            std::string path = fs_path(path_arg);
+            snapshot_info info;
+            bool signed_ok = false;
+            {
+                gil_release unlocked;
+                file_source src(path);
+                info = read_info(src, path);
+                auto key = load_key(store::key_path());
+                signed_ok = key && signature_matches(info, *key);
+            }
+            py_ref d = manifest_from_json(info.manifest_json, path);
+            add_header_fields(d.get(), info, signed_ok);
+            return d.release();
+        });
 }
 
 // Everything is verified before any Python object is built from the file's content.
@@ -204,65 +217,72 @@ PyObject* py_read(PyObject*, PyObject* args, PyObject* kwargs)
     static const char* keywords[] = {"path", "trust", "verify_buffers", nullptr};
     PyObject* path_arg = nullptr;
     int trust = 0, verify_buffers = 1;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|$pp:read", const_cast<char**>(keywords), &path_arg, &trust,
-                                     &verify_buffers))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|$pp:read", const_cast<char**>(keywords), &path_arg,
+                                     &trust, &verify_buffers))
         return nullptr;
-    return guarded([&] {
-        std::string path = fs_path(path_arg);
-        snapshot_info info;
-        std::unique_ptr<mapped_file> map;
-        const python_id python = current_python(); // needs the GIL (it asks importlib)
+    return guarded(
+        [&]
         {
-            gil_release unlocked;
-            file_source src(path);
-            info = read_info(src, path);
-            check_python(info.hdr, python, path);
-            if (!trust)
-                check_signature(info, load_key(store::key_path()), path);
-            map = std::make_unique<mapped_file>(src.fd(), info.hdr.file_size, true, path);
-            map->advise_sequential(true);
-            verify_sections(map->data(), info, path, verify_buffers != 0);
-            map->advise_sequential(false);
-        }
-        py_ref manifest = manifest_from_json(info.manifest_json, path);
-        const uint8_t* file = map->data();
-        py_ref mapping = new_mapping(std::move(map));
-        py_ref view = check(PyMemoryView_FromObject(mapping.get()));
-        const section& p = info.sections[1];
-        py_ref pickle;
-        if (p.flags & section_zstd)
-        {
-            pickle = check(PyBytes_FromStringAndSize(nullptr, static_cast<Py_ssize_t>(p.raw_size)));
-            auto* dst = reinterpret_cast<uint8_t*>(PyBytes_AS_STRING(pickle.get()));
-            gil_release unlocked;
-            zstd_decompress(file + p.offset, p.stored_size, dst, p.raw_size, path);
-        }
-        else
-            pickle = mapping_slice(view.get(), p.offset, p.stored_size);
-        py_ref buffers = check(PyList_New(0));
-        for (size_t i = 2; i < info.sections.size(); ++i)
-        {
-            py_ref b = mapping_slice(view.get(), info.sections[i].offset, info.sections[i].stored_size);
-            check_status(PyList_Append(buffers.get(), b.get()));
-        }
-        return PyTuple_Pack(3, manifest.get(), pickle.get(), buffers.get());
-    });
+            std::string path = fs_path(path_arg);
+            snapshot_info info;
+            std::unique_ptr<mapped_file> map;
+            const python_id python = current_python(); // needs the GIL (it asks importlib)
+            {
+                gil_release unlocked;
+                file_source src(path);
+                info = read_info(src, path);
+                check_python(info.hdr, python, path);
+                if (!trust)
+                    check_signature(info, load_key(store::key_path()), path);
+                map = std::make_unique<mapped_file>(src.fd(), info.hdr.file_size, true, path);
+                map->advise_sequential(true);
+                verify_sections(map->data(), info, path, verify_buffers != 0);
+                map->advise_sequential(false);
+            }
+            py_ref manifest = manifest_from_json(info.manifest_json, path);
+            const uint8_t* file = map->data();
+            py_ref mapping = new_mapping(std::move(map));
+            py_ref view = check(PyMemoryView_FromObject(mapping.get()));
+            const section& p = info.sections[1];
+            py_ref pickle;
+            if (p.flags & section_zstd)
+            {
+                pickle = check(PyBytes_FromStringAndSize(nullptr, static_cast<Py_ssize_t>(p.raw_size)));
+                auto* dst = reinterpret_cast<uint8_t*>(PyBytes_AS_STRING(pickle.get()));
+                gil_release unlocked;
+                zstd_decompress(file + p.offset, p.stored_size, dst, p.raw_size, path);
+            }
+            else
+                pickle = mapping_slice(view.get(), p.offset, p.stored_size);
+            py_ref buffers = check(PyList_New(0));
+            for (size_t i = 2; i < info.sections.size(); ++i)
+            {
+                py_ref b = mapping_slice(view.get(), info.sections[i].offset, info.sections[i].stored_size);
+                check_status(PyList_Append(buffers.get(), b.get()));
+            }
+            return PyTuple_Pack(3, manifest.get(), pickle.get(), buffers.get());
+        });
 }
 
 PyObject* py_trust(PyObject*, PyObject* path_arg)
 {
-    return guarded([&] {
-        std::string path = fs_path(path_arg);
-        bool changed = false;
+    return guarded(
+        [&]
         {
-            gil_release unlocked;
-            changed = trust_file(path, load_or_create_key(store::key_path()));
-        }
-        return PyBool_FromLong(changed);
-    });
+            std::string path = fs_path(path_arg);
+            bool changed = false;
+            {
+                gil_release unlocked;
+                changed = trust_file(path, load_or_create_key(store::key_path()));
+            }
+            return PyBool_FromLong(changed);
+        });
 }
 
-PyObject* string_result(const std::string& s) { return PyUnicode_DecodeFSDefault(s.c_str()); }
+PyObject* string_result(const std::string& s)
+{
+    return PyUnicode_DecodeFSDefault(s.c_str());
+}
 
 PyObject* py_home_dir(PyObject*, PyObject*)
 {
@@ -280,23 +300,26 @@ PyObject* py_key_path(PyObject*, PyObject*)
 }
 
 PyMethodDef methods[] = {
-    {"write", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(py_write)), METH_VARARGS | METH_KEYWORDS,
+    {"write", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(py_write)),
+     METH_VARARGS | METH_KEYWORDS,
      "write(path, manifest, pickle, buffers, *, compress=False) -> int\n\n"
      "Atomically write and sign a snapshot; returns the file size."},
     {"read_manifest", py_read_manifest, METH_O,
      "read_manifest(path) -> dict\n\nThe manifest plus header fields; never reads or unpickles the pickle."},
-    {"read", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(py_read)), METH_VARARGS | METH_KEYWORDS,
+    {"read", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(py_read)),
+     METH_VARARGS | METH_KEYWORDS,
      "read(path, *, trust=False, verify_buffers=True) -> (manifest, pickle, buffers)\n\n"
      "Verify everything, then return the manifest, the pickle and memory-mapped buffers."},
-    {"trust", py_trust, METH_O, "trust(path) -> bool\n\nRe-sign a snapshot with this user's key (False: it already was)."},
+    {"trust", py_trust, METH_O,
+     "trust(path) -> bool\n\nRe-sign a snapshot with this user's key (False: it already was)."},
     {"home_dir", py_home_dir, METH_NOARGS, "The per-user data directory."},
     {"sessions_dir", py_sessions_dir, METH_NOARGS, "Where named sessions are stored."},
     {"key_path", py_key_path, METH_NOARGS, "The signing key's path."},
     {nullptr, nullptr, 0, nullptr},
 };
 
-PyModuleDef format_def = {PyModuleDef_HEAD_INIT, "_suspendable_format", "suspendable snapshot files (FORMAT.md)", -1,
-                          methods};
+PyModuleDef format_def = {PyModuleDef_HEAD_INIT, "_suspendable_format",
+                          "suspendable snapshot files (FORMAT.md)", -1, methods};
 
 } // namespace
 

@@ -19,13 +19,17 @@ using namespace suspendable::format;
 namespace
 {
 
-const signing_key fuzz_key = [] {
+const signing_key fuzz_key = []
+{
     signing_key k;
     k.bytes.fill(0x5a);
     return k;
 }();
 
-bool in_range(uint64_t offset, uint64_t size, size_t total) { return offset <= total && size <= total - offset; }
+bool in_range(uint64_t offset, uint64_t size, size_t total)
+{
+    return offset <= total && size <= total - offset;
+}
 
 // Recomputes, in order, section digests, the table digest, the header checksum and the HMAC.
 void repair(std::vector<uint8_t>& f)
@@ -36,7 +40,8 @@ void repair(std::vector<uint8_t>& f)
     uint32_t table_size = get_le<uint32_t>(&f[56]);
     if (in_range(table_offset, table_size, f.size()))
     {
-        for (uint64_t e = table_offset; e + table_entry_size <= table_offset + table_size; e += table_entry_size)
+        for (uint64_t e = table_offset; e + table_entry_size <= table_offset + table_size;
+             e += table_entry_size)
         {
             uint64_t off = get_le<uint64_t>(&f[e + 8]), size = get_le<uint64_t>(&f[e + 16]);
             if (in_range(off, size, f.size()))

@@ -43,7 +43,10 @@ std::string python_version_string(uint32_t hexversion)
     return s;
 }
 
-uint32_t bytecode_number(uint32_t bytecode_magic) { return bytecode_magic & 0xffff; }
+uint32_t bytecode_number(uint32_t bytecode_magic)
+{
+    return bytecode_magic & 0xffff;
+}
 
 std::string current_platform()
 {
@@ -81,10 +84,12 @@ header decode_header(const uint8_t* data, size_t available, uint64_t actual_size
 {
     // The order of the checks decides the message: the most specific explanation wins.
     if (actual_size == 0)
-        fail(error_kind::empty, name, "the file is empty (0 bytes): not a snapshot, or a save that never started");
+        fail(error_kind::empty, name,
+             "the file is empty (0 bytes): not a snapshot, or a save that never started");
     size_t magic_seen = std::min(available, magic_size);
     if (std::memcmp(data, magic, magic_seen) != 0)
-        fail(error_kind::not_snapshot, name, "not a suspendable snapshot (wrong magic bytes at the start of the file)");
+        fail(error_kind::not_snapshot, name,
+             "not a suspendable snapshot (wrong magic bytes at the start of the file)");
     if (available < magic_size + 4)
         fail(error_kind::truncated, name,
              "truncated: " + std::to_string(actual_size) + " bytes, shorter than the snapshot header");

@@ -25,7 +25,9 @@ unique_fd open_read(const std::string& path)
     if (fd < 0)
         throw_errno("cannot open", path);
     unique_fd f(fd);
-    struct stat st{};
+    struct stat st
+    {
+    };
     if (::fstat(fd, &st) != 0)
         throw_errno("cannot stat", path);
     // A directory or a FIFO would make pread fail or block: refuse it up front.
@@ -39,7 +41,9 @@ unique_fd open_read(const std::string& path)
 
 uint64_t file_size(int fd, const std::string& path)
 {
-    struct stat st{};
+    struct stat st
+    {
+    };
     if (::fstat(fd, &st) != 0)
         throw_errno("cannot stat", path);
     return static_cast<uint64_t>(st.st_size);

@@ -8,8 +8,7 @@ namespace
 
 struct mapping_object
 {
-    PyObject_HEAD
-    mapped_file* map; // owned
+    PyObject_HEAD mapped_file* map; // owned
 };
 
 void mapping_dealloc(PyObject* self)
@@ -27,7 +26,8 @@ int mapping_getbuffer(PyObject* self, Py_buffer* view, int flags)
 
 PyBufferProcs mapping_as_buffer = {mapping_getbuffer, nullptr};
 
-PyTypeObject mapping_type = [] {
+PyTypeObject mapping_type = []
+{
     PyTypeObject t{PyVarObject_HEAD_INIT(nullptr, 0)};
     t.tp_name = "_suspendable_format.Mapping";
     t.tp_basicsize = sizeof(mapping_object);

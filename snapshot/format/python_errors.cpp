@@ -28,7 +28,8 @@ const class_spec specs[] = {
     {error_kind::empty, "EmptySnapshotError", "The file is empty."},
     {error_kind::truncated, "TruncatedSnapshotError", "The file ends before the snapshot does."},
     {error_kind::not_snapshot, "NotASnapshotError", "The file is not a snapshot (wrong magic bytes)."},
-    {error_kind::future_format, "FutureFormatError", "Written in a newer format version than this build reads."},
+    {error_kind::future_format, "FutureFormatError",
+     "Written in a newer format version than this build reads."},
     {error_kind::wrong_python, "WrongPythonError", "Written by another CPython minor version or bytecode."},
     {error_kind::checksum, "ChecksumError", "A section does not match its checksum: corrupted or modified."},
     {error_kind::signature, "SignatureError", "Not signed with this user's key: refused until trusted."},
@@ -36,7 +37,8 @@ const class_spec specs[] = {
 
 void raise(PyObject* cls, const std::string& message)
 {
-    py_ref msg = py_ref::steal(PyUnicode_DecodeUTF8(message.data(), static_cast<Py_ssize_t>(message.size()), "replace"));
+    py_ref msg = py_ref::steal(
+        PyUnicode_DecodeUTF8(message.data(), static_cast<Py_ssize_t>(message.size()), "replace"));
     if (msg)
         PyErr_SetObject(cls, msg.get());
 }
@@ -48,7 +50,8 @@ void raise_os_error(const io_error& e)
     py_ref filename = py_ref::steal(PyUnicode_DecodeFSDefault(e.path().c_str()));
     if (!filename)
         return;
-    py_ref exc = py_ref::steal(PyObject_CallFunction(PyExc_OSError, "isO", err, std::strerror(err), filename.get()));
+    py_ref exc =
+        py_ref::steal(PyObject_CallFunction(PyExc_OSError, "isO", err, std::strerror(err), filename.get()));
     if (exc)
         PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(exc.get())), exc.get());
 }
@@ -57,9 +60,9 @@ void raise_os_error(const io_error& e)
 
 bool add_exception_classes(PyObject* module)
 {
-    base_class = PyErr_NewExceptionWithDoc("_suspendable_format.SnapshotError",
-                                           "A snapshot file cannot be used; the message names the file and why.",
-                                           nullptr, nullptr);
+    base_class = PyErr_NewExceptionWithDoc(
+        "_suspendable_format.SnapshotError",
+        "A snapshot file cannot be used; the message names the file and why.", nullptr, nullptr);
     if (base_class == nullptr || PyModule_AddObjectRef(module, "SnapshotError", base_class) < 0)
         return false;
     for (const class_spec& s : specs)
@@ -73,7 +76,10 @@ bool add_exception_classes(PyObject* module)
     return true;
 }
 
-void set_snapshot_error(const std::string& message) { raise(base_class, message); }
+void set_snapshot_error(const std::string& message)
+{
+    raise(base_class, message);
+}
 
 void set_python_error_from_current()
 {

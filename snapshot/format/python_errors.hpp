@@ -14,8 +14,7 @@ bool add_exception_classes(PyObject* module);
 void set_python_error_from_current();
 
 // Runs fn() and converts anything it throws; the result of a module-level function.
-template <typename F>
-PyObject* guarded(F&& fn) noexcept
+template <typename F> PyObject* guarded(F&& fn) noexcept
 {
     try
     {

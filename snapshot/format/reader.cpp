@@ -21,11 +21,12 @@ namespace
 
 [[noreturn]] void mismatch(const std::string& name, const std::string& what)
 {
-    throw format_error(error_kind::checksum,
-                       name + ": checksum mismatch in the " + what + ": the file is corrupted or was modified");
+    throw format_error(error_kind::checksum, name + ": checksum mismatch in the " + what +
+                                                 ": the file is corrupted or was modified");
 }
 
-void check_padding(const uint8_t* file, uint64_t from, uint64_t to, const std::string& name, const std::string& what)
+void check_padding(const uint8_t* file, uint64_t from, uint64_t to, const std::string& name,
+                   const std::string& what)
 {
     for (uint64_t i = from; i < to; ++i)
         if (file[i] != 0)
@@ -40,7 +41,10 @@ file_source::file_source(const std::string& path) : m_path(path), m_fd(open_read
     m_size = file_size(m_fd.get(), path);
 }
 
-void file_source::read(uint64_t offset, void* dst, size_t n) const { pread_all(m_fd.get(), dst, n, offset, m_path); }
+void file_source::read(uint64_t offset, void* dst, size_t n) const
+{
+    pread_all(m_fd.get(), dst, n, offset, m_path);
+}
 
 void memory_source::read(uint64_t offset, void* dst, size_t n) const
 {
@@ -83,7 +87,8 @@ void check_python(const header& h, const python_id& current, const std::string& 
 {
     if (python_matches(h, current))
         return;
-    auto describe = [](const python_id& p) {
+    auto describe = [](const python_id& p)
+    {
         return "CPython " + python_version_string(p.hexversion) + " (bytecode magic " +
                std::to_string(bytecode_number(p.bytecode_magic)) + ")";
     };
@@ -98,13 +103,15 @@ bool signature_matches(const snapshot_info& info, const signing_key& key)
     return digests_equal(sign_header(key, info.raw_header.data()), info.hdr.hmac);
 }
 
-void check_signature(const snapshot_info& info, const std::optional<signing_key>& key, const std::string& name)
+void check_signature(const snapshot_info& info, const std::optional<signing_key>& key,
+                     const std::string& name)
 {
     if (key && signature_matches(info, *key))
         return;
     throw format_error(error_kind::signature,
-                       name + ": bad signature: signed with another key or modified; run `suspendable trust " + name +
-                           "` if you trust it");
+                       name +
+                           ": bad signature: signed with another key or modified; run `suspendable trust " +
+                           name + "` if you trust it");
 }
 
 namespace
@@ -122,7 +129,8 @@ std::vector<char> hash_sections(const uint8_t* file, const std::vector<section>&
     std::atomic<size_t> next{0};
     std::exception_ptr failure;
     std::mutex failure_lock;
-    auto work = [&] {
+    auto work = [&]
+    {
         try
         {
             for (size_t i; (i = next++) < sections.size();)
@@ -137,7 +145,9 @@ std::vector<char> hash_sections(const uint8_t* file, const std::vector<section>&
         }
     };
     // Threads only pay off for big files; never more than the machine has, nor than 4.
-    unsigned helpers = total < (uint64_t(64) << 20) ? 0 : std::min(3u, std::max(1u, std::thread::hardware_concurrency()) - 1);
+    unsigned helpers = total < (uint64_t(64) << 20)
+                           ? 0
+                           : std::min(3u, std::max(1u, std::thread::hardware_concurrency()) - 1);
     std::vector<std::thread> pool;
     for (unsigned t = 0; t < helpers; ++t)
         pool.emplace_back(work);
@@ -177,8 +187,11 @@ bool trust_file(const std::string& path, const signing_key& key)
     if (!rw)
         throw_errno("cannot open for re-signing", path);
     file_source src(path);
-    struct stat a{}, b{};
-    if (::fstat(rw.get(), &a) != 0 || ::fstat(src.fd(), &b) != 0 || a.st_ino != b.st_ino || a.st_dev != b.st_dev)
+    struct stat a
+    {
+    }, b{};
+    if (::fstat(rw.get(), &a) != 0 || ::fstat(src.fd(), &b) != 0 || a.st_ino != b.st_ino ||
+        a.st_dev != b.st_dev)
         throw std::runtime_error(path + ": the file changed while it was being trusted; try again");
     snapshot_info info = read_info(src, path);
     {

@@ -62,11 +62,13 @@ void check_python(const header& h, const python_id& current, const std::string& 
 
 bool signature_matches(const snapshot_info& info, const signing_key& key);
 // Throws the "signed with another key or modified" error (also when this user has no key yet).
-void check_signature(const snapshot_info& info, const std::optional<signing_key>& key, const std::string& name);
+void check_signature(const snapshot_info& info, const std::optional<signing_key>& key,
+                     const std::string& name);
 
 // The digests of the pickle and (if `buffers`) buffer sections, and the zero padding between sections,
 // over the whole file in memory.
-void verify_sections(const uint8_t* file, const snapshot_info& info, const std::string& name, bool buffers = true);
+void verify_sections(const uint8_t* file, const snapshot_info& info, const std::string& name,
+                     bool buffers = true);
 
 // `suspendable trust`: verify every checksum (a corrupted file is not trusted), then re-sign the header
 // in place with `key`. Returns false when the file was already signed with it.

@@ -12,7 +12,8 @@ namespace
 
 [[noreturn]] void corrupt(const std::string& name, const std::string& what)
 {
-    throw format_error(error_kind::checksum, name + ": inconsistent section table (" + what + "): the file is corrupted");
+    throw format_error(error_kind::checksum,
+                       name + ": inconsistent section table (" + what + "): the file is corrupted");
 }
 
 section_kind expected_kind(size_t index)
@@ -28,9 +29,12 @@ std::string section_name(const std::vector<section>& sections, size_t index)
         return "section " + std::to_string(index);
     switch (sections[index].kind)
     {
-    case section_kind::manifest: return "manifest";
-    case section_kind::pickle: return "pickle";
-    case section_kind::buffer: return "buffer " + std::to_string(index - 2);
+    case section_kind::manifest:
+        return "manifest";
+    case section_kind::pickle:
+        return "pickle";
+    case section_kind::buffer:
+        return "buffer " + std::to_string(index - 2);
     }
     return "section " + std::to_string(index);
 }

@@ -68,12 +68,14 @@ std::optional<signing_key> load_key(const std::string& path)
     if (raw < 0)
         throw_errno("cannot open the signing key", path);
     unique_fd fd(raw);
-    struct stat st{};
+    struct stat st
+    {
+    };
     if (::fstat(fd.get(), &st) != 0)
         throw_errno("cannot stat the signing key", path);
     if (st.st_uid != ::geteuid() || (st.st_mode & 077) != 0)
-        throw std::runtime_error(path + ": the signing key must belong to you with mode 0600 (chmod 600 " + path +
-                                 "); refusing to use it");
+        throw std::runtime_error(path + ": the signing key must belong to you with mode 0600 (chmod 600 " +
+                                 path + "); refusing to use it");
     char buf[key_hex_size + 8] = {};
     ssize_t n = ::read(fd.get(), buf, sizeof buf);
     if (n < 0)

@@ -47,7 +47,8 @@ void write_section(int fd, byte_span data, uint64_t offset, const std::string& p
 class section_hasher
 {
 public:
-    explicit section_hasher(const std::vector<byte_span>& payload) : m_payload(payload), m_digests(payload.size())
+    explicit section_hasher(const std::vector<byte_span>& payload)
+        : m_payload(payload), m_digests(payload.size())
     {
         uint64_t total = 0;
         for (const byte_span& b : payload)
@@ -112,14 +113,16 @@ uint64_t write_snapshot(const std::string& path, const write_request& r, const s
         compressed = zstd_compress(r.pickle.data, r.pickle.size, r.compress_level);
         pickle = {compressed.data(), compressed.size()};
     }
-    std::vector<byte_span> payload = {{reinterpret_cast<const uint8_t*>(r.manifest_json.data()), r.manifest_json.size()},
-                                      pickle};
+    std::vector<byte_span> payload = {
+        {reinterpret_cast<const uint8_t*>(r.manifest_json.data()), r.manifest_json.size()}, pickle};
     payload.insert(payload.end(), r.buffers.begin(), r.buffers.end());
 
     std::vector<section> sections(payload.size());
     for (size_t i = 0; i < payload.size(); ++i)
     {
-        sections[i].kind = i == 0 ? section_kind::manifest : i == 1 ? section_kind::pickle : section_kind::buffer;
+        sections[i].kind = i == 0   ? section_kind::manifest
+                           : i == 1 ? section_kind::pickle
+                                    : section_kind::buffer;
         sections[i].stored_size = payload[i].size;
         sections[i].raw_size = payload[i].size;
     }

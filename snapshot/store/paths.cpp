@@ -43,9 +43,15 @@ std::string home_dir()
     return user_home() + "/.local/share/suspendable";
 }
 
-std::string sessions_dir() { return home_dir() + "/sessions"; }
+std::string sessions_dir()
+{
+    return home_dir() + "/sessions";
+}
 
-std::string key_path() { return home_dir() + "/key"; }
+std::string key_path()
+{
+    return home_dir() + "/key";
+}
 
 void make_private_dirs(const std::string& path)
 {

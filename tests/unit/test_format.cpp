@@ -120,7 +120,8 @@ TEST_F(FormatTest, RoundTripLayoutAndHeader)
     std::vector<uint8_t> bytes = load(p);
     for (const section& s : info.sections)
         EXPECT_EQ(s.offset % alignment, 0u) << "sections must be 64-byte aligned to be mapped";
-    EXPECT_EQ(std::memcmp(bytes.data() + info.sections[1].offset, pickle_bytes.data(), pickle_bytes.size()), 0);
+    EXPECT_EQ(std::memcmp(bytes.data() + info.sections[1].offset, pickle_bytes.data(), pickle_bytes.size()),
+              0);
     EXPECT_EQ(std::memcmp(bytes.data() + info.sections[2].offset, buf1.data(), buf1.size()), 0);
     EXPECT_EQ(std::memcmp(bytes.data() + info.sections[3].offset, buf2.data(), buf2.size()), 0);
     EXPECT_EQ(std::memcmp(bytes.data(), magic, magic_size), 0);
@@ -137,7 +138,8 @@ TEST_F(FormatTest, CompressedPickleSection)
     EXPECT_LT(info.sections[1].stored_size, 1000u);
     std::vector<uint8_t> out(info.sections[1].raw_size);
     std::vector<uint8_t> bytes = load(p);
-    zstd_decompress(bytes.data() + info.sections[1].offset, info.sections[1].stored_size, out.data(), out.size(), p);
+    zstd_decompress(bytes.data() + info.sections[1].offset, info.sections[1].stored_size, out.data(),
+                    out.size(), p);
     EXPECT_EQ(std::string(out.begin(), out.end()), pickle_bytes);
 }
 
@@ -223,11 +225,12 @@ TEST_F(FormatTest, WrongPythonNamesBothVersions)
     std::string p = path("py.snap");
     write_sample(p);
     std::vector<uint8_t> f = load(p);
-    patch_header(f, 24, 0x030c01f0, key);                // 3.12.1
-    patch_header(f, 28, 3531 | (0x0d0a << 16), key);     // 3.12's bytecode magic
+    patch_header(f, 24, 0x030c01f0, key);            // 3.12.1
+    patch_header(f, 28, 3531 | (0x0d0a << 16), key); // 3.12's bytecode magic
     save(p, f);
-    expect_refused(p, error_kind::wrong_python, "written by CPython 3.12.1 (bytecode magic 3531), but this is "
-                                                "CPython 3.11.2 (bytecode magic 3495)");
+    expect_refused(p, error_kind::wrong_python,
+                   "written by CPython 3.12.1 (bytecode magic 3531), but this is "
+                   "CPython 3.11.2 (bytecode magic 3495)");
     // Same minor version, other bytecode (a patched interpreter): refused too.
     patch_header(f, 24, 0x030b04f0, key);
     save(p, f);
@@ -267,7 +270,9 @@ TEST_F(FormatTest, TrustRefusesCorruptedFiles)
 
 TEST_F(FormatTest, KeyFileIsPrivateAndStable)
 {
-    struct stat st{};
+    struct stat st
+    {
+    };
     ASSERT_EQ(stat(store::key_path().c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 0777, 0600u);
     EXPECT_EQ(load_or_create_key(store::key_path()).bytes, key.bytes);

@@ -51,7 +51,8 @@ unsigned load_generation(const std::string& path)
     verify_sections(map.data(), info, path);
     unsigned generation = static_cast<unsigned>(std::stoul(info.manifest_json.substr(15)));
     EXPECT_EQ(map.data()[info.sections[2].offset], static_cast<uint8_t>(generation));
-    EXPECT_EQ(map.data()[info.sections[3].offset + info.sections[3].stored_size - 1], static_cast<uint8_t>(generation));
+    EXPECT_EQ(map.data()[info.sections[3].offset + info.sections[3].stored_size - 1],
+              static_cast<uint8_t>(generation));
     return generation;
 }
 
@@ -69,7 +70,8 @@ TEST(FormatKill, PreviousSnapshotSurvivesSigkillAt200Instants)
     // Calibrate: kill instants are spread over about two writes' duration.
     auto t0 = std::chrono::steady_clock::now();
     write_generation(path, 2, key, buffer);
-    auto write_us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
+    auto write_us =
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
     std::mt19937 rng(5);
     std::uniform_int_distribution<long> instant(0, std::max<long>(2 * write_us, 2000));
 
