@@ -54,6 +54,25 @@ def test_round_trip_with_mapped_writable_buffers(fmt, tmp_path, capsys):
     assert fmt.read(str(path))[2][0].cast("d")[0] == 0.0, "writes must never reach the file"
 
 
+def test_resave_over_the_file_being_resumed(fmt, tmp_path):
+    """Resume from a file, then suspend again to the same name while the arrays still live in its
+    mapping: the new file is written from the old mapping's pages, the old inode stays mapped."""
+    path = str(tmp_path / "s.snap")
+    make_snapshot(fmt, path, size=300_000)
+    for generation in range(3):
+        _, data, buffers = fmt.read(path)
+        state = pickle.loads(data, buffers=buffers)
+        state["a"] += 1  # copy-on-write pages
+        expected = state["a"].copy()
+        state.pop("loud", None)
+        data2, buffers2 = dumps(state)
+        fmt.write(path, {"generation": generation}, data2, buffers2)
+        np.testing.assert_array_equal(state["a"], expected)  # the old mapping is untouched
+        _, data, buffers = fmt.read(path)
+        np.testing.assert_array_equal(pickle.loads(data, buffers=buffers)["a"], expected)
+    assert expected[0] == 3.0
+
+
 def test_buffers_are_64_byte_aligned_in_the_file(fmt, tmp_path):
     path = tmp_path / "s.snap"
     make_snapshot(fmt, path, size=1001)
