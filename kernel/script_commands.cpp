@@ -4,6 +4,7 @@
 #include "session.hpp"
 
 #include <csignal>
+#include <pthread.h>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -93,6 +94,17 @@ parsed parse(const args& a, bool stop_at_first_positional)
     return p;
 }
 
+// Signals that request a suspend wait (blocked) until the session has installed its handlers; otherwise
+// one arriving during start-up would kill the process with the default action.
+void block(const std::vector<int>& signals)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    for (int s : signals)
+        sigaddset(&set, s);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
 // Exit status of the process: a negative session status -N means "die by signal N", as the
 // interpreter does after an uncaught KeyboardInterrupt.
 int finish(int status)
@@ -137,6 +149,7 @@ int run(const args& a)
         p.options.snapshot = (std::filesystem::current_path() / (name + ".snap")).string();
     }
     int status = 0;
+    block(p.options.signals);
     {
         runtime_options options;
         options.argv = p.positional;
@@ -161,6 +174,7 @@ int resume(const args& a)
     if (p.positional.size() != 1)
         return usage("resume PATH [--snapshot PATH2] [--signal SIG]... [--safe-point-timeout S]");
     int status = 0;
+    block(p.options.signals);
     {
         runtime_options options;
         options.argv = {p.positional.front()}; // replaced by the snapshot's sys.argv

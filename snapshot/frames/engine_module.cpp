@@ -124,6 +124,28 @@ PyObject* frame_info(PyObject*, PyObject* frame)
                          static_cast<int>(f->owner));
 }
 
+// make_frame(code, globals, lasti): a frame object that is not running, standing in for a frame of a
+// saved traceback (tb_frame): code, globals and position are right; it has no f_back and no locals.
+PyObject* make_frame(PyObject*, PyObject* args)
+{
+    PyObject *code, *globals;
+    int lasti;
+    if (!PyArg_ParseTuple(args, "O!O!i:make_frame", &PyCode_Type, &code, &PyDict_Type, &globals, &lasti))
+        return nullptr;
+    auto* co = reinterpret_cast<PyCodeObject*>(code);
+    if (lasti < 0 || lasti >= Py_SIZE(co))
+    {
+        PyErr_SetString(PyExc_ValueError, "lasti outside the code");
+        return nullptr;
+    }
+    PyFrameObject* f = PyFrame_New(PyThreadState_Get(), co, globals, nullptr);
+    if (f == nullptr)
+        return nullptr;
+    // PyFrame_New's frame is owned by the frame object and not running: its position is prev_instr.
+    frames::cpy::of(f)->prev_instr = _PyCode_CODE(co) + lasti;
+    return reinterpret_cast<PyObject*>(f);
+}
+
 PyObject* describe_blocker(PyObject*, PyObject* args)
 {
     PyObject *frame, *base;
@@ -210,6 +232,7 @@ PyMethodDef methods[] = {
     {"gen_restore", gen_restore, METH_VARARGS, "gen_restore(fresh_generator, state)"},
     {"stack_depths", stack_depths, METH_O, "stack_depths(code) -> list of depths per code unit (-1: none)"},
     {"frame_info", frame_info, METH_O, "frame_info(frame) -> (lasti, depth, is_entry, owner)"},
+    {"make_frame", make_frame, METH_VARARGS, "make_frame(code, globals, lasti) -> a stand-in frame object"},
     {"describe_blocker", describe_blocker, METH_VARARGS,
      "describe_blocker(frame, base_code) -> why the chain cannot be captured now, or None"},
     {"configure", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(configure)),

@@ -37,8 +37,9 @@ struct safe_point_state
 
 safe_point_state& state()
 {
-    static safe_point_state s;
-    return s;
+    // Never destroyed: a static destructor would drop references after Py_FinalizeEx.
+    static auto* s = new safe_point_state();
+    return *s;
 }
 
 bool is_private(PyFrameObject* frame)
@@ -79,6 +80,47 @@ int abandon(const std::string& reason)
     return 0;
 }
 
+// Frame objects cannot be saved faithfully (f_back, f_locals are the interpreter's live state; inside
+// tracebacks a stand-in is enough, see graph.py); library code holds them only briefly (inspect,
+// traceback). A chain whose frames hold one directly, in a cell or in a suspended generator, is not a
+// safe point yet: waiting a few lines is better than failing.
+bool is_transient(PyObject* v, int depth)
+{
+    if (v == nullptr)
+        return false;
+    if (PyFrame_Check(v))
+        return true;
+    if (PyCell_Check(v))
+        return is_transient(PyCell_GET(v), depth);
+    if (depth > 0 && PyGen_CheckExact(v))
+    {
+        auto* g = reinterpret_cast<PyGenObject*>(v);
+        if (g->gi_frame_state >= FRAME_COMPLETED || g->gi_frame_state == FRAME_EXECUTING)
+            return false;
+        auto* f = reinterpret_cast<cpy::iframe*>(g->gi_iframe);
+        for (int i = 0; i < f->stacktop; i++)
+        {
+            if (is_transient(f->localsplus[i], depth - 1))
+                return true;
+        }
+    }
+    return false;
+}
+
+std::string transient_state(const chain::walk_result& w)
+{
+    for (const chain::frame_view& v : w.frames)
+    {
+        int n = cpy::nlocalsplus(v.frame) + v.depth;
+        for (int i = 0; i < n; i++)
+        {
+            if (is_transient(v.frame->localsplus[i], 2))
+                return "frame " + chain::location(v.frame, v.lasti) + " holds a frame object";
+        }
+    }
+    return {};
+}
+
 int tracer(PyObject*, PyFrameObject* frame, int what, PyObject*)
 {
     if (what != PyTrace_LINE)
@@ -88,6 +130,8 @@ int tracer(PyObject*, PyFrameObject* frame, int what, PyObject*)
     if (base == nullptr || is_private(frame))
         return 0;
     chain::walk_result w = chain::walk(frame, base, resume_before);
+    if (w.blocked.empty())
+        w.blocked = transient_state(w);
     if (!w.blocked.empty())
     {
         s.deferred++;

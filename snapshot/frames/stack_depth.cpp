@@ -101,10 +101,11 @@ const std::vector<int>& cached_stack_depths(PyObject* code)
         py_ref code;
         std::vector<int> depths;
     };
-    static std::unordered_map<PyObject*, entry> cache;
-    auto it = cache.find(code);
-    if (it == cache.end())
-        it = cache.emplace(code, entry{py_ref::borrow(code), stack_depths(code)}).first;
+    // Never destroyed: a static destructor would drop references after Py_FinalizeEx.
+    static auto* cache = new std::unordered_map<PyObject*, entry>();
+    auto it = cache->find(code);
+    if (it == cache->end())
+        it = cache->emplace(code, entry{py_ref::borrow(code), stack_depths(code)}).first;
     return it->second.depths;
 }
 

@@ -57,10 +57,11 @@ std::string opname(int opcode)
 PyObject* interned(const char* name)
 {
     // One reference per distinct name, held for the life of the process (interned strings are shared).
-    static std::map<std::string, py_ref> names;
-    auto it = names.find(name);
-    if (it == names.end())
-        it = names.emplace(name, check(PyUnicode_InternFromString(name))).first;
+    // Never destroyed: a static destructor would drop references after Py_FinalizeEx.
+    static auto* names = new std::map<std::string, py_ref>();
+    auto it = names->find(name);
+    if (it == names->end())
+        it = names->emplace(name, check(PyUnicode_InternFromString(name))).first;
     return it->second.get();
 }
 

@@ -9,7 +9,8 @@ What plain pickle cannot do, and how it is done here:
   ``global`` statements);
 * cells are shared objects (a closure and its defining frame see the same cell after loading);
 * modules travel by name; the program's namespace, ``__main__`` and the standard streams by reference;
-* exceptions keep ``__context__``, ``__cause__`` and ``__suppress_context__``;
+* exceptions keep ``__context__``, ``__cause__``, ``__suppress_context__`` and ``__traceback__`` (its
+  frames become stand-ins with the same code, globals and position);
 * suspended generators travel with their frame (the engine reads and writes it);
 * regular open files are reopened at the same position;
 * ``property``, ``staticmethod``, ``classmethod`` and the dataclasses sentinels keep their meaning.
@@ -19,6 +20,7 @@ socket.socket``), by ``find_unpicklable``.
 """
 
 import dataclasses
+import enum
 import importlib
 import io
 import marshal
@@ -63,10 +65,30 @@ def _make_class(metaclass, name, bases, creation_ns):
     return metaclass(name, bases, creation_ns)
 
 
+def _make_enum(metaclass, name, bases, creation, members, attrs):
+    # As a class statement does: the metaclass's own namespace, attributes, then the members in order.
+    ns = metaclass.__prepare__(name, bases)
+    for key, value in creation.items():
+        ns[key] = value
+    for key, value in attrs.items():
+        ns[key] = value
+    for key, value in members:
+        ns[key] = value
+    return metaclass(name, bases, ns)
+
+
 def _set_class_state(cls, state):
     for key, value in state.items():
         setattr(cls, key, value)
     return cls
+
+
+def _make_traceback(tb_next, frame, lasti, lineno):
+    return types.TracebackType(tb_next, frame, lasti, lineno)
+
+
+def _make_mappingproxy(d):
+    return types.MappingProxyType(d)
 
 
 def _make_cell():
@@ -79,7 +101,8 @@ def _set_cell(cell, value):
 
 
 def _set_exception_state(exc, state):
-    attrs, context, cause, suppress = state
+    attrs, context, cause, suppress, tb = state
+    exc.__traceback__ = tb
     if isinstance(attrs, dict):
         for key, value in attrs.items():
             setattr(exc, key, value)
@@ -212,6 +235,14 @@ class Pickler(pickle.Pickler):
             return self._reduce_class(obj)
         if t is property:
             return property, (obj.fget, obj.fset, obj.fdel, obj.__doc__)
+        if t is types.TracebackType:
+            return _make_traceback, (obj.tb_next, obj.tb_frame, obj.tb_lasti, obj.tb_lineno)
+        if t is types.FrameType:
+            # Only reached through tracebacks (frames held in variables are not a safe point): a stand-in
+            # with the same code, globals and position.
+            return _engine.make_frame, (obj.f_code, obj.f_globals, max(obj.f_lasti, 0) // 2)
+        if t is types.MappingProxyType:
+            return _make_mappingproxy, (dict(obj),)
         if t is staticmethod or t is classmethod:
             return t, (obj.__func__,)
         if isinstance(obj, _FILE_TYPES):
@@ -244,8 +275,9 @@ class Pickler(pickle.Pickler):
     def _reduce_class(self, cls):
         if _importable(cls, cls.__module__, cls.__qualname__) or cls.__module__ == "builtins":
             return NotImplemented
-        if not isinstance(cls.__dict__, types.MappingProxyType) or type(cls) is not type and \
-                type(cls).__module__ == "enum":
+        if isinstance(cls, enum.EnumMeta):
+            return self._reduce_enum(cls)
+        if not isinstance(cls.__dict__, types.MappingProxyType):
             return NotImplemented
         slots = cls.__dict__.get("__slots__")
         creation = {"__module__": cls.__module__, "__qualname__": cls.__qualname__}
@@ -262,6 +294,22 @@ class Pickler(pickle.Pickler):
         return (_make_class, (type(cls), cls.__name__, cls.__bases__, creation),
                 state, None, None, _set_class_state)
 
+    def _reduce_enum(self, cls):
+        members = [(name, member._value_) for name, member in cls.__members__.items()]
+        attrs = {}
+        for key, value in cls.__dict__.items():
+            if key in cls.__members__ or (key.startswith("_") and key.endswith("_")):
+                if not (key.startswith("__") and getattr(value, "__module__", None) == cls.__module__
+                        and isinstance(value, types.FunctionType)):
+                    continue
+            if key in ("__module__", "__qualname__", "__dict__", "__weakref__", "__doc__"):
+                continue
+            attrs[key] = value
+        creation = {"__module__": cls.__module__, "__qualname__": cls.__qualname__}
+        if cls.__doc__ is not None and "__doc__" in cls.__dict__:
+            creation["__doc__"] = cls.__doc__
+        return _make_enum, (type(cls), cls.__name__, cls.__bases__, creation, members, attrs)
+
     def _reduce_generator(self, gen):
         state = _engine.gen_capture(gen)
         func = state[0]
@@ -272,7 +320,7 @@ class Pickler(pickle.Pickler):
     def _reduce_exception(self, exc):
         rv = exc.__reduce_ex__(5)
         attrs = rv[2] if len(rv) > 2 else None
-        state = (attrs, exc.__context__, exc.__cause__, exc.__suppress_context__)
+        state = (attrs, exc.__context__, exc.__cause__, exc.__suppress_context__, exc.__traceback__)
         return rv[0], rv[1], state, None, None, _set_exception_state
 
     def _reduce_file(self, f):

@@ -218,7 +218,7 @@ def save(captured, program, path, send=None):
         problems = graph.find_unpicklable(_diagnostic_roots(frames, exc, ns), ns)
         if not problems:
             return None, f"{type(e).__name__}: {e}"
-        return None, "; ".join(f"{p}: {t}" for p, t, _ in problems)
+        return None, "; ".join(f"{p}: {t}" + (f" ({r})" if os.environ.get("SUSPENDABLE_DEBUG") else "") for p, t, r in problems)
     try:
         manifest = _manifest(frames, program, stopped, send)
         raw = [b.raw() for b in buffers]
@@ -343,20 +343,26 @@ def _install(program, signals):
                       private_prefix=_PACKAGE_DIR, on_abandon=_on_abandon)
     for sig in signals:
         signal.signal(sig, _engine.request)
+    # The command line blocks these signals until the handlers are in place (a request that arrives
+    # during start-up waits instead of killing the process).
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, signals)
     if at or report:
         _engine.arm()
 
 
 def _uninstall():
     _engine.disarm()
+    _engine.configure()  # drop the references to the program's code and our callbacks
 
 
 def _print_uncaught(exc, base_code):
     tb = exc.__traceback__
     while tb is not None and tb.tb_frame.f_code is not base_code:
         tb = tb.tb_next
+    if tb is not None:
+        exc.__traceback__ = tb  # the chained display reads it from the exception
     _flush_streams()
-    sys.excepthook(type(exc), exc, tb if tb is not None else exc.__traceback__)
+    sys.excepthook(type(exc), exc, exc.__traceback__)
 
 
 def _exit_status(exc):
