@@ -54,6 +54,7 @@ CHECKPOINT_RE = re.compile(rb"^after checkpoint (\S+): resumed=False$", re.M)
 SUSPENDED = 75
 TIMEOUT = 120
 SLOW = "0.01"  # seconds slept at every tick() of a corpus program in signal trials
+IGNORED_AFTER = 0.3  # a program still running this long after a signal had safe points to stop at
 
 
 # ----------------------------------------------------------------------------------------------- processes
@@ -101,6 +102,44 @@ def written_snapshot(cwd, before, expected):
     if changed:
         return max(changed, key=lambda p: after[p][0])
     return None
+
+
+def spread(items):
+    """items reordered so that every prefix is spread over the whole list: ends, middle, quarters, ..."""
+    n = len(items)
+    if n <= 2:
+        return list(items)
+    order, seen = [0, n - 1], {0, n - 1}
+    parts = 2
+    while len(order) < n:
+        for j in range(1, parts, 2):
+            i = (j * (n - 1)) // parts
+            if i not in seen:
+                seen.add(i)
+                order.append(i)
+        parts *= 2
+        if parts > 4 * n:
+            order += [i for i in range(n) if i not in seen]
+            break
+    return [items[i] for i in order]
+
+
+def refusal(err):
+    """The engine's 'cannot suspend' explanation, if it printed one."""
+    for line in err.decode("utf-8", "replace").splitlines():
+        if "cannot suspend" in line or "no safe point" in line:
+            return line.split(":", 1)[-1].strip()[:400]
+    return None
+
+
+def cause(oc):
+    """A short key grouping failures by their likely cause (for the summary)."""
+    r = oc.reason
+    if r.startswith("suspend refused"):
+        return "refused: " + r.split("running:", 1)[-1].strip().split(";")[0][:90]
+    last = [l for l in oc.details.splitlines() if l.startswith("    stderr|")]
+    tail = last[-1][12:].strip()[:90] if last else ""
+    return (r[:60] + (" / " + tail if tail else "")).strip()
 
 
 # ----------------------------------------------------------------------------------------------- corpus
@@ -262,7 +301,9 @@ class Harness:
         self.judge(oc, prog, out, rc, err)
         if oc.ok and prog.n is not None and k <= prog.n and oc.suspends == 0:
             oc.ok = False
-            oc.reason = "K=%d <= N=%d but the run completed without suspending" % (k, prog.n)
+            refused = refusal(err)
+            oc.reason = ("suspend refused: %s" % refused) if refused else \
+                "K=%d <= N=%d but the run completed without suspending" % (k, prog.n)
             oc.details = self.tail(err)
         return oc
 
@@ -295,6 +336,7 @@ class Harness:
         except subprocess.TimeoutExpired:
             p.kill()
             rc = "timeout"
+        sent["end"] = time.monotonic() - t0
         for t in readers:
             t.join()
         return Result(rc, b"".join(bufs["out"]), b"".join(bufs["err"]), time.monotonic() - t0)
@@ -319,7 +361,17 @@ class Harness:
         if "at" not in sent:
             oc.note = "completed before the signal"
         elif oc.suspends == 0:
-            oc.note = "not suspended (signal too late?)"
+            ran = sent["end"] - sent["at"]
+            refused = refusal(err)
+            if oc.ok and ran > IGNORED_AFTER and not refused:
+                oc.ok = False
+                oc.reason = "signal ignored: the program ran %.0f ms more and completed without suspending" % (
+                    ran * 1000)
+                oc.details = self.tail(err)
+            elif refused:
+                oc.note = "refused: " + refused[:60]
+            else:
+                oc.note = "completed %.0f ms after the signal, not suspended" % (ran * 1000)
         return oc
 
     def t_defer(self, prog, delay):
@@ -470,49 +522,47 @@ class Harness:
 
     # -------------------------------------------------------------------------------- planning
     def plan(self, prog):
-        """Trials for one program, as (callable, args) pairs."""
+        """Trials for one program, as (callable, args) pairs, most informative first: the sweep points come in a
+        spreading order (ends, middle, quarters, ...) interleaved with the other kinds."""
         rng = random.Random("%s:%s" % (self.o.seed, prog.name))
         quick = self.o.quick
-        trials = []
         n = prog.n
         if prog.kind == "defer":
             return [(self.t_defer, (prog, 0.5))] + ([] if quick else [(self.t_defer, (prog, 1.7))])
         if prog.kind == "unsaveable":
             base = n or 100
-            for frac in ((0.3, 0.6) if quick else (0.2, 0.35, 0.5, 0.65, 0.8)):
-                trials.append((self.t_unsaveable, (prog, max(1, int(base * frac)))))
-            return trials
+            return [(self.t_unsaveable, (prog, max(1, int(base * f))))
+                    for f in ((0.3, 0.6) if quick else (0.2, 0.35, 0.5, 0.65, 0.8))]
         # sweep points
         if n is None:
             ks = [1, 2, 3, 5, 8, 13, 21, 34, 55, 89] if quick else list(range(1, 120))
         elif prog.kind == "large":
-            count = 8 if quick else 60
-            ks = sorted(rng.sample(range(1, n + 1), min(count, n)))
+            ks = sorted(rng.sample(range(1, n + 1), min(8 if quick else 60, n)))
         else:
-            cap = 24 if quick else 1500
+            cap = 16 if quick else 1500
             if n <= cap:
                 ks = list(range(1, n + 1))
             else:
                 stride = n / cap
                 off = rng.random() * stride
                 ks = sorted({min(n, max(1, int(off + i * stride) + 1)) for i in range(cap)} | {1, n})
-        trials += [(self.t_sweep, (prog, k)) for k in ks]
-        # chains of 3 suspensions
+        sweeps = [(self.t_sweep, (prog, k)) for k in spread(ks)]
+        others = []
+        # chains of 3 suspensions, signals at random instants
         top = n or 60
+        chains, signals = [], []
         for i in range(2 if quick else 10):
             k1 = rng.randint(1, max(1, int(top * 0.6)))
             k2 = rng.randint(1, max(1, (top - k1) // 3))
             k3 = rng.randint(1, max(1, (top - k1 - k2) // 3))
             names = [None, "second.snap", None] if i % 2 == 0 else [None, None, "third.snap"]
-            trials.append((self.t_chain, (prog, [k1, k2, k3], names)))
-        # signals at random instants
+            chains.append((self.t_chain, (prog, [k1, k2, k3], names)))
         if not self.o.no_signal:
             sigs = [("SIGUSR1", []), ("SIGTERM", []), ("SIGUSR1", []), ("SIGUSR2", ["--signal", "SIGUSR2"])]
             for i in range(2 if quick else 8):
-                hi = max(0.12, prog.slow_secs * 0.9)
-                delay = rng.uniform(0.08, hi)
+                delay = rng.uniform(0.15, max(0.2, prog.slow_secs * 0.9))
                 signame, opt = sigs[i % len(sigs)]
-                trials.append((self.t_signal, (prog, delay, signame, opt)))
+                signals.append((self.t_signal, (prog, delay, signame, opt)))
         # checkpoint() snapshots
         if prog.kind == "checkpoint":
             names = []
@@ -522,14 +572,19 @@ class Harness:
                     names.remove(name)
                 names.append(name)
             for name in names:
-                last = None
-                for m in CHECKPOINT_RE.finditer(prog.ref_out):
-                    if m.group(1).decode() == name:
-                        last = m
+                last = [m for m in CHECKPOINT_RE.finditer(prog.ref_out) if m.group(1).decode() == name][-1]
                 expected = prog.ref_out[last.start():].replace(b"resumed=False", b"resumed=True", 1)
-                trials.append((self.t_checkpoint, (prog, name, expected)))
+                others.append((self.t_checkpoint, (prog, name, expected)))
         if n and (not quick or prog.name in self.o.inspect_in_quick):
-            trials.append((self.t_inspect, (prog, max(1, n // 2))))
+            others.append((self.t_inspect, (prog, max(1, n // 2))))
+        head = [t for pair in zip(signals, chains) for t in pair] + others
+        head += signals[len(chains):] + chains[len(signals):]
+        trials = []
+        while head or sweeps:
+            if head:
+                trials.append(head.pop(0))
+            trials += sweeps[:2]
+            del sweeps[:2]
         return trials
 
     # -------------------------------------------------------------------------------- driver
@@ -558,21 +613,30 @@ class Harness:
             self.log("ABORT: %s (%s)" % (live[0].problem, self.bin))
             live = []
         live = [p for p in live if not p.problem]
+        # Round-robin over programs, each program's trials in priority order (plan() spreads them), so that a
+        # time budget cut leaves an even sample rather than whole programs untested.
+        per = [self.plan(p) for p in live]
         trials = []
-        for p in live:
-            trials += self.plan(p)
-        # interleave programs so that progress is spread evenly; slow signal trials first
-        trials.sort(key=lambda t: (t[0] not in (self.t_defer, self.t_signal), ))
-        self.log("trials: %d planned" % len(trials))
+        for i in range(max((len(t) for t in per), default=0)):
+            trials += [t[i] for t in per if i < len(t)]
+        self.log("trials: %d planned%s" % (len(trials), ", time budget %d s" % self.o.budget if self.o.budget else ""))
         done = 0
-        futs = [pool.submit(fn, *args) for fn, args in trials]
+
+        def guarded(fn, args):
+            if self.o.budget and time.monotonic() - t_start > self.o.budget:
+                oc = Outcome(args[0], "skipped", "")
+                oc.ok = None
+                return oc
+            return fn(*args)
+
+        futs = [pool.submit(guarded, fn, args) for fn, args in trials]
         step = max(1, len(futs) // 10)
         for f in concurrent.futures.as_completed(futs):
             oc = f.result()
             outcomes[oc.prog.name].append(oc)
             done += 1
             if done % step == 0 or done == len(futs):
-                nf = sum(1 for v in outcomes.values() for o in v if not o.ok)
+                nf = sum(1 for v in outcomes.values() for o in v if o.ok is False)
                 self.log("  [%d/%d] %.0f s, %d failed so far" % (done, len(futs), time.monotonic() - t_start, nf))
         pool.shutdown()
         return self.report(programs, outcomes, time.monotonic() - t_start)
@@ -582,44 +646,56 @@ class Harness:
         print()
         label = {"uninterrupted": "plain", "checkpoint": "checkpt", "unsaveable": "refuse"}
         print("%-26s %6s  %s" % ("program", "N", " ".join("%-8s" % label.get(m, m) for m in modes)))
-        total_ok = total_bad = 0
+        total_ok = total_bad = skipped = 0
         notes = {}
         failures = []
         for p in programs:
-            ocs = outcomes[p.name]
+            ocs = [o for o in outcomes[p.name] if o.ok is not None]
+            skipped += len(outcomes[p.name]) - len(ocs)
             cells = []
             for m in modes:
                 sel = [o for o in ocs if o.mode == m]
-                ok = sum(o.ok for o in sel)
+                ok = sum(1 for o in sel if o.ok)
                 cells.append("%-8s" % ("%d/%d" % (ok, len(sel)) if sel else "-"))
                 for o in sel:
-                    if o.note and o.ok:
-                        key = "%s: %s" % (m, o.note.split(" after")[0] if m == "chain" else o.note)
-                        if not o.note.startswith("N="):
-                            notes[key] = notes.get(key, 0) + 1
+                    if o.note and o.ok and not o.note.startswith("N="):
+                        note = re.sub(r"\d+ ms", "N ms", o.note)
+                        key = "%s: %s" % (m, note.split(" after")[0] if m == "chain" else note)
+                        notes[key] = notes.get(key, 0) + 1
             bad = [o for o in ocs if not o.ok]
             failures += bad
-            total_ok += sum(o.ok for o in ocs)
+            total_ok += sum(1 for o in ocs if o.ok)
             total_bad += len(bad)
             print("%-26s %6s  %s%s" % (p.name, p.n if p.n is not None else "?", " ".join(cells),
                                        "  FAIL" if bad else ""))
         print()
         for k in sorted(notes):
             print("note: %d trials passed with %s" % (notes[k], k))
-        sweep = [o for v in outcomes.values() for o in v if o.mode in ("sweep", "chain", "signal")]
+        if skipped:
+            print("note: %d trials skipped: time budget of %d s reached (--budget 0 for no limit)" % (
+                skipped, self.o.budget))
+        tried = [o for v in outcomes.values() for o in v if o.mode in ("sweep", "chain", "signal") and
+                 o.ok is not None]
         print("suspend points tried: %d, identical: %d, failed: %d; suspensions performed: %d; %.0f s" % (
-            len(sweep), sum(o.ok for o in sweep), sum(not o.ok for o in sweep),
+            len(tried), sum(1 for o in tried if o.ok), sum(1 for o in tried if not o.ok),
             sum(o.suspends for v in outcomes.values() for o in v), secs))
         if failures:
-            print("\nfirst failures (of %d):" % len(failures))
-            for o in failures[:self.o.show]:
+            causes = {}
+            for o in failures:
+                causes.setdefault(cause(o), []).append(o)
+            print("\nfailures by cause (%d failures, %d causes):" % (len(failures), len(causes)))
+            for c, lst in sorted(causes.items(), key=lambda kv: -len(kv[1]))[:25]:
+                progs = sorted({o.prog.name for o in lst})
+                print("  %4d  %s  [%s]" % (len(lst), c, ", ".join(progs[:4]) + (" ..." if len(progs) > 4 else "")))
+            print("\nexamples (first failure of each cause, up to %d):" % self.o.show)
+            for c, lst in list(causes.items())[:self.o.show]:
+                o = lst[0]
                 print("--- %s %s %s: %s" % (o.prog.name, o.mode, o.desc, o.reason))
                 if o.details:
                     print(o.details.rstrip())
             by = {}
             for o in failures:
-                by.setdefault((o.prog.name, o.mode), 0)
-                by[(o.prog.name, o.mode)] += 1
+                by[(o.prog.name, o.mode)] = by.get((o.prog.name, o.mode), 0) + 1
             print("\nfailures by program and mode: " + ", ".join("%s/%s %d" % (a, b, c) for (a, b), c in sorted(
                 by.items())))
         if not self.o.keep:
@@ -650,9 +726,13 @@ def main():
     ap.add_argument("--no-signal", action="store_true", help="skip signal-driven trials")
     ap.add_argument("--mutate", action="store_true", help="self-check: corrupt the references; all trials must fail")
     ap.add_argument("--keep", action="store_true", help="keep the temp dirs of failed trials")
-    ap.add_argument("--show", type=int, default=5, help="how many failures to show in detail")
+    ap.add_argument("--show", type=int, default=8, help="how many failure causes to show with an example")
+    ap.add_argument("--budget", type=int, default=None,
+                    help="seconds after which remaining trials are skipped (default: 420 with --quick, none else)")
     ap.add_argument("--list", action="store_true", help="list the corpus and exit")
     o = ap.parse_args()
+    if o.budget is None:
+        o.budget = 420 if o.quick else 0
     o.inspect_in_quick = ("p01_nested_calls", "p13_recursion", "p12_generators")
     programs = [Program(p) for p in sorted(glob.glob(os.path.join(CORPUS, "*.py")))]
     if o.programs:
