@@ -378,17 +378,18 @@ def _exit_status(exc):
 def _execute(body, program):
     try:
         body()
+        status = 0
     except SystemExit as e:
-        _uninstall()
-        return _exit_status(e)
+        status = _exit_status(e)
     except BaseException as e:  # noqa: BLE001 - reported like the interpreter does
-        _uninstall()
+        _engine.disarm()
         _print_uncaught(e, program.base_code)
-        return -signal.SIGINT if isinstance(e, KeyboardInterrupt) else 1
+        status = -signal.SIGINT if isinstance(e, KeyboardInterrupt) else 1
+    capturable = _engine.counters()[0]
     _uninstall()
     if os.environ.get("SUSPENDABLE_TEST_REPORT") == "1":
-        print(f"[suspendable: not suspended, {_engine.counters()[0]} capturable events]", file=sys.stderr)
-    return 0
+        print(f"[suspendable: not suspended, {capturable} capturable events]", file=sys.stderr)
+    return status
 
 
 def run_script(script, snapshot_path, signals, timeout):

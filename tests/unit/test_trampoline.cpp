@@ -1,0 +1,175 @@
+// Trampoline emulation (snapshot/frames/trampoline.cpp): frames entered from C through layers that hold
+// no state are captured anyway, and on resume the layer's work (push the result, return `self`, fall back
+// to __getattr__) is done by the restore loop. Each test captures inside such a frame, resumes from a
+// pickled copy and checks the program continues as if the C layer had been there.
+#include "test_frames_fixture.hpp"
+
+namespace
+{
+
+using engine_test::engine;
+
+class trampoline : public engine
+{
+protected:
+    void SetUp() override
+    {
+        engine::SetUp();
+        run("from suspendable import graph\n"
+            "captured = []\n"
+            "def snap():\n"
+            "    # captures the caller's chain up to main() once, through the snapshot pickler\n"
+            "    if not captured:\n"
+            "        c = E.capture_caller(main.__code__, 1)\n"
+            "        captured.append(graph.loads(graph.dumps(c, globals()), globals()))\n"
+            "        return 'first'\n"
+            "    return 'again'\n"
+            "def links():\n"
+            "    return [f[7] and f[7][0] for f in captured[0][0]]\n"
+            "def resume(value='resumed'):\n"
+            "    frames_, exc = captured[0]\n"
+            "    return E.resume(frames_, exc, value)\n");
+    }
+};
+
+TEST_F(trampoline, init_called_by_a_class_call_returns_self)
+{
+    run("class Point:\n"
+        "    def __init__(self, x):\n"
+        "        self.x = x\n"
+        "        self.how = snap()\n"
+        "        self.y = x * 2\n"
+        "def main():\n"
+        "    p = Point(21)\n"
+        "    return (type(p).__name__, p.x, p.y, p.how)\n"
+        "assert main() == ('Point', 21, 42, 'first')\n"
+        "assert links() == [None, 'init'], links()\n"
+        "assert resume() == ('Point', 21, 42, 'resumed'), resume\n");
+}
+
+TEST_F(trampoline, decorator_wrapper_with_star_args)
+{
+    run("import functools\n"
+        "def logged(f):\n"
+        "    @functools.wraps(f)\n"
+        "    def wrapper(*args, **kwargs):\n"
+        "        return ('wrapped', f(*args, **kwargs))\n"
+        "    return wrapper\n"
+        "@logged\n"
+        "def work(a, b=0):\n"
+        "    r = snap()\n"
+        "    return a + b, r\n"
+        "def main():\n"
+        "    return work(1, b=2)\n"
+        "assert main() == ('wrapped', (3, 'first'))\n"
+        "assert [f[1].co_name for f in captured[0][0]] == ['main', 'wrapper', 'work']\n"
+        "assert resume() == ('wrapped', (3, 'resumed'))\n");
+}
+
+TEST_F(trampoline, property_getter_and_getattr_fallback)
+{
+    run("class Lazy:\n"
+        "    @property\n"
+        "    def value(self):\n"
+        "        snap()\n"
+        "        raise AttributeError('not yet')\n"
+        "    def __getattr__(self, name):\n"
+        "        return 'fallback ' + name\n"
+        "def main():\n"
+        "    obj = Lazy()\n"
+        "    return obj.value\n"
+        "assert main() == 'fallback value'\n"
+        "assert links() == [None, 'getattr'], links()\n"
+        "assert resume() == 'fallback value'\n");
+}
+
+TEST_F(trampoline, property_used_as_a_method_receiver)
+{
+    run("class Box:\n"
+        "    items_seen = 0\n"
+        "    @property\n"
+        "    def items(self):\n"
+        "        snap()\n"
+        "        return [3, 1, 2]\n"
+        "def main():\n"
+        "    b = Box()\n"
+        "    return b.items.index(2)\n"
+        "assert main() == 2\n"
+        "assert resume() == 2\n");
+}
+
+TEST_F(trampoline, enter_and_exit_of_a_with_block)
+{
+    run("trail = []\n"
+        "class Managed:\n"
+        "    def __enter__(self):\n"
+        "        r = snap()  # (the stack must not hold `trail`: the test pickles frames without globals)\n"
+        "        trail.append('enter ' + r)\n"
+        "        return self\n"
+        "    def __exit__(self, *exc):\n"
+        "        trail.append('exit %s' % (exc[0].__name__ if exc[0] else None))\n"
+        "        return True\n"
+        "def main():\n"
+        "    with Managed() as m:\n"
+        "        trail.append('body')\n"
+        "        raise KeyError\n"
+        "    return list(trail)\n"
+        "assert main() == ['enter first', 'body', 'exit KeyError']\n"
+        "del trail[:]\n"
+        "assert resume() == ['enter resumed', 'body', 'exit KeyError'], trail\n");
+}
+
+TEST_F(trampoline, exit_called_while_an_exception_unwinds)
+{
+    run("trail = []\n"
+        "class Suppress:\n"
+        "    def __enter__(self):\n"
+        "        return self\n"
+        "    def __exit__(self, et, ev, tb):\n"
+        "        r = snap()\n"
+        "        trail.append('exit ' + r)\n"
+        "        return et is ValueError\n"
+        "def main():\n"
+        "    with Suppress():\n"
+        "        raise ValueError('x')\n"
+        "    return list(trail)\n"
+        "assert main() == ['exit first']\n"
+        "del trail[:]\n"
+        "assert resume() == ['exit resumed'], trail\n");
+}
+
+TEST_F(trampoline, getitem_of_a_python_class)
+{
+    run("class Grid:\n"
+        "    def __getitem__(self, key):\n"
+        "        r = snap()\n"
+        "        return (key, r)\n"
+        "def main():\n"
+        "    g = Grid()\n"
+        "    return [g[1, 2]]\n"
+        "assert main() == [((1, 2), 'first')]\n"
+        "assert resume() == [((1, 2), 'resumed')]\n");
+}
+
+TEST_F(trampoline, stateful_native_code_blocks_the_capture)
+{
+    run("def key(v):\n"
+        "    try:\n"
+        "        E.capture_caller(main.__code__, 0)\n"
+        "    except RuntimeError as e:\n"
+        "        errors.append(str(e))\n"
+        "    return -v\n"
+        "def inner():\n"
+        "    try:\n"
+        "        E.capture_caller(main.__code__, 1)\n"
+        "    except RuntimeError as e:\n"
+        "        errors.append(str(e))\n"
+        "    return -1\n"
+        "def main():\n"
+        "    return sorted([1, 2], key=lambda v: inner() * v)\n"
+        "errors = []\n"
+        "assert main() == [2, 1]\n"
+        "assert errors and 'sorted() called at' in errors[0] and 'in main()' in errors[0], errors\n");
+}
+
+} // namespace
