@@ -139,7 +139,10 @@ def cause(oc):
         return "refused: " + r.split("running:", 1)[-1].strip().split(";")[0][:90]
     last = [l for l in oc.details.splitlines() if l.startswith("    stderr|")]
     tail = last[-1][12:].strip()[:90] if last else ""
-    return (r[:60] + (" / " + tail if tail else "")).strip()
+    key = (r[:60] + (" / " + tail if tail else "")).strip()
+    if r.startswith("signal ignored"):
+        key = "signal ignored: completed without suspending"
+    return re.sub(r"K=\d+ <= N=\d+", "K <= N", re.sub(r"/tmp/\S+", "<tmp>", key))
 
 
 # ----------------------------------------------------------------------------------------------- corpus
