@@ -1,6 +1,9 @@
 #include "atomic_write.hpp"
 
 #include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <dirent.h>
 #include <fcntl.h>
 #include <random>
 #include <sys/stat.h>
@@ -88,6 +91,32 @@ void atomic_file::commit()
         throw_errno("cannot rename the temporary file to", m_path);
     m_committed = true;
     fsync_or_throw(m_dir_fd.get(), m_dir);
+    remove_stale_temporaries();
+}
+
+void atomic_file::remove_stale_temporaries() const
+{
+    // A writer killed between linkat and renameat (a few microseconds) leaves its temporary name
+    // behind; the next successful write of the same file removes those of dead processes.
+    std::string prefix = "." + base_of(m_path) + ".tmp-";
+    int fd = ::openat(m_dir_fd.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR* dir = fd < 0 ? nullptr : ::fdopendir(fd);
+    if (dir == nullptr)
+    {
+        if (fd >= 0)
+            ::close(fd);
+        return;
+    }
+    while (const dirent* e = ::readdir(dir))
+    {
+        std::string name = e->d_name;
+        if (name.compare(0, prefix.size(), prefix) != 0)
+            continue;
+        pid_t pid = static_cast<pid_t>(std::strtol(name.c_str() + prefix.size(), nullptr, 10));
+        if (pid > 0 && pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH)
+            ::unlinkat(m_dir_fd.get(), name.c_str(), 0);
+    }
+    ::closedir(dir);
 }
 
 } // namespace suspendable::format

@@ -26,6 +26,8 @@ public:
     void commit();
 
 private:
+    void remove_stale_temporaries() const;
+
     std::string m_path, m_dir, m_temp; // m_temp is empty while the file is unnamed (O_TMPFILE)
     unique_fd m_dir_fd, m_fd;
     bool m_committed = false;

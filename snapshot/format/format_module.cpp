@@ -247,6 +247,9 @@ PyObject* py_read(PyObject*, PyObject* args, PyObject* kwargs)
             py_ref pickle;
             if (p.flags & section_zstd)
             {
+                if (p.raw_size > static_cast<uint64_t>(PY_SSIZE_T_MAX))
+                    throw format_error(error_kind::checksum,
+                                       path + ": impossible pickle size: the file is corrupted");
                 pickle = check(PyBytes_FromStringAndSize(nullptr, static_cast<Py_ssize_t>(p.raw_size)));
                 auto* dst = reinterpret_cast<uint8_t*>(PyBytes_AS_STRING(pickle.get()));
                 gil_release unlocked;

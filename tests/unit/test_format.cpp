@@ -19,6 +19,8 @@
 #include <random>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 namespace fs = std::filesystem;
 using namespace suspendable;
@@ -153,6 +155,23 @@ TEST_F(FormatTest, ReplacingKeepsNoDebris)
     for (auto& e : fs::directory_iterator(dir))
         entries += e.path().filename() != "home";
     EXPECT_EQ(entries, 1u) << "temporary files left behind";
+}
+
+TEST_F(FormatTest, StaleTemporariesOfDeadWritersAreRemoved)
+{
+    pid_t dead = fork();
+    if (dead == 0)
+        _exit(0);
+    waitpid(dead, nullptr, 0);
+    std::string stale = path(".s.snap.tmp-" + std::to_string(dead) + "-7");
+    std::string live = path(".s.snap.tmp-" + std::to_string(getppid()) + "-7"); // a running writer
+    std::string other = path(".other.snap.tmp-" + std::to_string(dead) + "-7");
+    for (const std::string& p : {stale, live, other})
+        save(p, {1, 2, 3});
+    write_sample(path("s.snap"));
+    EXPECT_FALSE(fs::exists(stale));
+    EXPECT_TRUE(fs::exists(live));
+    EXPECT_TRUE(fs::exists(other)) << "only temporaries of the file written are touched";
 }
 
 TEST_F(FormatTest, FailedWriteLeavesPreviousFile)
