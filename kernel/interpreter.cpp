@@ -6,6 +6,7 @@
 #include "py_ref.hpp"
 #include "python_call.hpp"
 #include "sigint_policy.hpp"
+#include "suspend_trigger.hpp"
 
 #include <cstdio>
 #include <cstdlib>
@@ -34,7 +35,17 @@ void interpreter::configure_impl()
         kernel_log("Python side failed to start: " + started.dump());
     m_kernel_info = call_kernel_json("kernel_info", nl::json::array());
     if (io_server* server = io_server::instance())
+    {
         server->set_tick([this] { m_streams->tick(); });
+        // A %suspend queued while a cell runs is acted on as it arrives, not after the cell.
+        server->set_shell_peek([this](const xeus::xmessage& m, bool) {
+            if (!m_cell_running || m.header().value("msg_type", "") != "execute_request")
+                return;
+            std::string code = m.content().value("code", "");
+            if (is_suspend_magic(code))
+                suspend_trigger::instance().request({{"origin", "magic"}, {"code", code}});
+        });
+    }
     // From here on every entry point takes the GIL itself (requests come from two threads).
     m_main_thread = PyEval_SaveThread();
 }
@@ -54,8 +65,10 @@ nl::json interpreter::execute_request_impl(int execution_counter, const std::str
     nl::json reply;
     {
         sigint_window interruptible;
+        m_cell_running = true;
         reply = call_kernel_json("execute", {code, execution_counter, silent, store_history, user_expressions,
                                              allow_stdin});
+        m_cell_running = false;
     }
     // C stdio buffers, then whatever a child process or extension wrote, belong to this cell.
     std::fflush(stdout);

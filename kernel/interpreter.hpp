@@ -8,6 +8,7 @@
 
 #include <xeus/xinterpreter.hpp>
 
+#include <atomic>
 #include <memory>
 
 struct _ts;
@@ -38,6 +39,7 @@ private:
     std::unique_ptr<fd_capture> m_capture;
     nl::json m_kernel_info; // computed once at start: kernel_info may be asked on control while busy
     _ts* m_main_thread = nullptr;
+    std::atomic<bool> m_cell_running{false}; // read by the I/O thread
 };
 
 } // namespace suspendable

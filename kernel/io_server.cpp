@@ -107,6 +107,12 @@ void io_server::set_tick(std::function<void()> tick)
     m_tick = std::move(tick);
 }
 
+void io_server::set_shell_peek(std::function<void(const xeus::xmessage&, bool)> peek)
+{
+    std::lock_guard<std::mutex> lock(m_hooks_mutex);
+    m_shell_peek = std::move(peek);
+}
+
 void io_server::set_control_filter(std::function<bool(xeus::xmessage&)> filter)
 {
     std::lock_guard<std::mutex> lock(m_hooks_mutex);
@@ -235,6 +241,16 @@ void io_server::receive(zmq::socket_t& socket, int which)
             return;
         notify_control_listener(std::move(message));
         return;
+    }
+    if (which == shell_socket)
+    {
+        std::function<void(const xeus::xmessage&, bool)> peek;
+        {
+            std::lock_guard<std::mutex> lock(m_hooks_mutex);
+            peek = m_shell_peek;
+        }
+        if (peek)
+            peek(message, m_main_busy);
     }
     {
         std::lock_guard<std::mutex> lock(m_inbox_mutex);
@@ -380,6 +396,12 @@ void io_server::run_main_loop()
         if (auto* message = std::get_if<xeus::xmessage>(&*item))
         {
             notify_shell_listener(std::move(*message));
+            if (m_abort_unless)
+            {
+                auto keep = std::move(m_abort_unless);
+                m_abort_unless = nullptr;
+                abort_queued(keep);
+            }
         }
         else
         {
@@ -403,26 +425,13 @@ nl::json io_server::forward_internal(const nl::json& message)
 }
 
 // Called on the main thread after an error with stop_on_error: queued requests are answered with
-// status "aborted" without running (busy/idle published around each, as ipykernel does). Requests
-// still in flight (sent right behind the failing one) are caught by waiting one polling interval after
-// the queue looks empty. xeus' own abort listener replies "error" and publishes no status: not used.
+// status "aborted" without running. Requests still in flight (sent right behind the failing one) are
+// caught by waiting one polling interval after the queue looks empty. xeus' own abort listener replies
+// "error" and publishes no status: not used.
 void io_server::abort_queue_impl(const listener&, long polling_interval)
 {
-    nl::json sender;
-    {
-        std::lock_guard<std::mutex> lock(m_sender_mutex);
-        sender = m_sender_header.is_object() ? m_sender_header : nl::json::object();
-    }
-    auto status = [&](const nl::json& parent, const char* state) {
-        return xeus::xpub_message("kernel.status",
-                                  xeus::make_header("status", sender.value("username", "kernel"),
-                                                    sender.value("session", "")),
-                                  parent, nl::json::object(), nl::json{{"execution_state", state}},
-                                  xeus::buffer_sequence());
-    };
     for (;;)
     {
-        std::deque<shell_item> pending;
         {
             std::unique_lock<std::mutex> lock(m_inbox_mutex);
             if (m_shell_inbox.empty())
@@ -432,23 +441,58 @@ void io_server::abort_queue_impl(const listener&, long polling_interval)
             }
             if (m_shell_inbox.empty())
                 return;
-            pending.swap(m_shell_inbox);
         }
-        for (shell_item& item : pending)
-        {
-            if (auto* message = std::get_if<xeus::xmessage>(&item))
-            {
-                post(status(message->header(), "busy"));
-                post(std::make_pair(int(shell_socket), make_aborted_reply(*message, sender)));
-                post(status(message->header(), "idle"));
-            }
-            else
-            {
-                auto& request = std::get<internal_request>(item);
-                request.reply->set_value(notify_internal_listener(request.message));
-            }
-        }
+        abort_queued([](const xeus::xmessage&) { return false; });
     }
+}
+
+void io_server::abort_queued_after_current(std::function<bool(const xeus::xmessage&)> keep)
+{
+    m_abort_unless = std::move(keep);
+}
+
+// Busy/idle are published around each aborted reply, as ipykernel does, so front ends settle.
+void io_server::send_aborted(const xeus::xmessage& request)
+{
+    nl::json sender;
+    {
+        std::lock_guard<std::mutex> lock(m_sender_mutex);
+        sender = m_sender_header.is_object() ? m_sender_header : nl::json::object();
+    }
+    auto status = [&](const char* state) {
+        return xeus::xpub_message("kernel.status",
+                                  xeus::make_header("status", sender.value("username", "kernel"),
+                                                    sender.value("session", "")),
+                                  request.header(), nl::json::object(), nl::json{{"execution_state", state}},
+                                  xeus::buffer_sequence());
+    };
+    post(status("busy"));
+    post(std::make_pair(int(shell_socket), make_aborted_reply(request, sender)));
+    post(status("idle"));
+}
+
+// Queued requests for which keep() is false are aborted; the others stay queued, in order. Internal
+// requests always stay.
+void io_server::abort_queued(const std::function<bool(const xeus::xmessage&)>& keep)
+{
+    std::deque<shell_item> pending;
+    {
+        std::lock_guard<std::mutex> lock(m_inbox_mutex);
+        pending.swap(m_shell_inbox);
+    }
+    std::deque<shell_item> kept;
+    for (shell_item& item : pending)
+    {
+        auto* message = std::get_if<xeus::xmessage>(&item);
+        if (message != nullptr && !keep(*message))
+            send_aborted(*message);
+        else
+            kept.push_back(std::move(item));
+    }
+    std::lock_guard<std::mutex> lock(m_inbox_mutex);
+    // Requests that arrived meanwhile go after the kept ones.
+    for (auto it = kept.rbegin(); it != kept.rend(); ++it)
+        m_shell_inbox.push_front(std::move(*it));
 }
 
 std::optional<xeus::xmessage> io_server::wait_stdin_reply(std::chrono::milliseconds timeout)

@@ -53,6 +53,14 @@ public:
     // when it handled the message itself.
     void set_control_filter(std::function<bool(xeus::xmessage&)> filter);
 
+    // Called on the I/O thread for each shell request as it arrives, before it is queued; `busy` tells
+    // whether the main thread is running a request (how %suspend reaches a running cell at once).
+    void set_shell_peek(std::function<void(const xeus::xmessage&, bool busy)> peek);
+
+    // Main thread, during a request: once it has been answered, queued requests for which `keep` is
+    // false get an "aborted" reply without running (cells queued behind a suspended cell).
+    void abort_queued_after_current(std::function<bool(const xeus::xmessage&)> keep);
+
     // Runs on the I/O thread just before the process exits because a shutdown arrived while a cell was
     // running (the main thread cannot return to the kernel loop).
     void set_exit_hook(std::function<void()> hook);
@@ -112,6 +120,10 @@ private:
     std::function<void()> m_tick;
     std::function<bool(xeus::xmessage&)> m_control_filter;
     std::function<void()> m_exit_hook;
+    std::function<void(const xeus::xmessage&, bool)> m_shell_peek;
+    std::function<bool(const xeus::xmessage&)> m_abort_unless; // main thread only
+    void abort_queued(const std::function<bool(const xeus::xmessage&)>& keep);
+    void send_aborted(const xeus::xmessage& request);
     std::mutex m_sender_mutex;
     nl::json m_sender_header; // username/session of the kernel core, taken from its first publication
 };

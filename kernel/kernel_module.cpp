@@ -2,11 +2,15 @@
 
 #include "comm_bridge.hpp"
 #include "fd_capture.hpp"
+#include "frames/frame_engine.hpp"
+#include "frames/unwind.hpp"
 #include "io_server.hpp"
 #include "py_ref.hpp"
 #include "stream_buffer.hpp"
+#include "suspend_trigger.hpp"
 
 #include <chrono>
+#include <cstring>
 
 namespace suspendable
 {
@@ -255,7 +259,89 @@ PyObject* parent_header(PyObject*, PyObject*)
     return PyUnicode_FromStringAndSize(text.data(), static_cast<Py_ssize_t>(text.size()));
 }
 
+// run_cell(code, globals): the cell's module frame is the base frame of any suspension. Returns the
+// frame's value, or SUSPENDED if the cell was suspended (its frames are off the stack, unrun).
+PyObject* run_cell(PyObject*, PyObject* args)
+{
+    PyObject *code, *globals;
+    if (!PyArg_ParseTuple(args, "O!O!", &PyCode_Type, &code, &PyDict_Type, &globals))
+        return nullptr;
+    return guarded([&] {
+        frames::run_guard guard;
+        return guard.finish(PyEval_EvalCode(code, globals, globals)).release();
+    });
+}
+
+// resume_cell(frames, exc_value, send): continues a captured chain in this process (innermost first);
+// the result is the base frame's value, or SUSPENDED if it was suspended again.
+PyObject* resume_cell(PyObject*, PyObject* args)
+{
+    PyObject *chain, *exc, *send = Py_None;
+    if (!PyArg_ParseTuple(args, "OO|O", &chain, &exc, &send))
+        return nullptr;
+    return guarded([&] {
+        frames::run_guard guard;
+        PyObject* result = nullptr;
+        try
+        {
+            result = frames::resume_chain(chain, exc, send == Py_None ? nullptr : send).release();
+        }
+        catch (const python_error&)
+        {
+            result = nullptr; // the exception the program raised out of its base frame
+        }
+        return guard.finish(result).release();
+    });
+}
+
+// unwind(frame, base_code): from the safe-point callback, after the chain has been captured and saved.
+PyObject* unwind(PyObject*, PyObject* args)
+{
+    PyObject *frame, *code;
+    if (!PyArg_ParseTuple(args, "O!O!", &PyFrame_Type, &frame, &PyCode_Type, &code))
+        return nullptr;
+    return guarded([&] {
+        frames::unwind_chain(reinterpret_cast<PyFrameObject*>(frame), code);
+        Py_RETURN_NONE;
+    });
+}
+
+PyObject* take_suspend_request(PyObject*, PyObject*)
+{
+    std::optional<nl::json> request = suspend_trigger::instance().take();
+    if (!request)
+        Py_RETURN_NONE;
+    std::string text = request->dump();
+    return PyUnicode_FromStringAndSize(text.data(), static_cast<Py_ssize_t>(text.size()));
+}
+
+// After a cell was suspended: cells queued behind it are aborted, the suspension magics still run.
+PyObject* abort_queued_cells(PyObject*, PyObject*)
+{
+    if (io_server* server = io_server::instance())
+    {
+        server->abort_queued_after_current([](const xeus::xmessage& m) {
+            std::string code = m.content().value("code", "");
+            std::size_t start = code.find_first_not_of(" \t\r\n");
+            if (start == std::string::npos)
+                return false;
+            for (const char* magic : {"%suspend", "%resume", "%sessions"})
+            {
+                if (code.compare(start, std::strlen(magic), magic) == 0)
+                    return true;
+            }
+            return false;
+        });
+    }
+    Py_RETURN_NONE;
+}
+
 PyMethodDef methods[] = {
+    {"take_suspend_request", take_suspend_request, METH_NOARGS, "the pending suspend request (JSON) or None"},
+    {"abort_queued_cells", abort_queued_cells, METH_NOARGS, "abort queued cells after this one (not magics)"},
+    {"run_cell", run_cell, METH_VARARGS, "run_cell(code, globals) -> value, or SUSPENDED"},
+    {"resume_cell", resume_cell, METH_VARARGS, "resume_cell(frames, exc, send=None) -> value, or SUSPENDED"},
+    {"unwind", unwind, METH_VARARGS, "unwind(frame, base_code): take a captured chain off the stack silently"},
     {"stream_write", stream_write, METH_VARARGS, "stream_write(name, text): buffered stdout/stderr"},
     {"flush_streams", flush_streams, METH_NOARGS, "publish buffered stream output now"},
     {"display_data", display_data, METH_VARARGS, "display_data(data_json, metadata_json, transient_json, update)"},
@@ -285,7 +371,10 @@ void bind_kernel_services(const kernel_services& s)
 
 PyObject* init_kernel_module()
 {
-    return PyModule_Create(&module_def);
+    py_ref module = py_ref::steal(PyModule_Create(&module_def));
+    if (!module || PyModule_AddObjectRef(module.get(), "SUSPENDED", frames::suspended_sentinel()) < 0)
+        return nullptr;
+    return module.release();
 }
 
 } // namespace suspendable

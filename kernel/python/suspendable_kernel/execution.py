@@ -1,7 +1,7 @@
 """Cell execution. Each cell is compiled by the kernel into ONE code object named <cell-N> (its source
 registered in linecache, so tracebacks show the lines) and run with exec(): the cell's module frame is
 the base frame the snapshot engine captures from. IPython's input transformers still handle %magic,
-%%cell magic, !cmd and obj?; the value of the last expression goes to sys.displayhook."""
+%%cell magic, !cmd and obj?; the value of the last expression goes to sys.displayhook (via display_last.show)."""
 import ast
 import io
 import linecache
@@ -9,7 +9,13 @@ import sys
 import tokenize
 import warnings
 
+import _suspendable_kernel as _kernel
 from IPython.core.interactiveshell import ExecutionInfo, ExecutionResult
+
+from . import suspension
+
+# run_cell's result for a cell that was suspended (its frames are off the stack, waiting for %resume).
+SUSPENDED = "suspended"
 
 # compile() flag (Include/cpython/compile.h): allow top-level await; the code is then a coroutine.
 PyCF_ALLOW_TOP_LEVEL_AWAIT = 0x2000
@@ -37,15 +43,17 @@ def register_source(filename, source):
 
 
 def _display_last_expression(tree):
-    """`expr` as the last statement becomes `__import__('sys').displayhook(expr)`: one code object, and
-    only the last expression is shown (IPython's 'last_expr')."""
+    """`expr` as the last statement becomes
+    `__import__('suspendable_kernel.display_last', fromlist=['show']).show(expr)`: one code object, and
+    only the last expression is shown (IPython's 'last_expr'). Nothing is added to the namespace."""
     if not tree.body or not isinstance(tree.body[-1], ast.Expr):
         return tree
     last = tree.body[-1]
-    hook = ast.Attribute(
-        value=ast.Call(func=ast.Name(id="__import__", ctx=ast.Load()), args=[ast.Constant("sys")], keywords=[]),
-        attr="displayhook", ctx=ast.Load())
-    call = ast.Call(func=hook, args=[last.value], keywords=[])
+    module = ast.Call(func=ast.Name(id="__import__", ctx=ast.Load()),
+                      args=[ast.Constant("suspendable_kernel.display_last")],
+                      keywords=[ast.keyword(arg="fromlist", value=ast.List(elts=[ast.Constant("show")],
+                                                                           ctx=ast.Load()))])
+    call = ast.Call(func=ast.Attribute(value=module, attr="show", ctx=ast.Load()), args=[last.value], keywords=[])
     tree.body[-1] = ast.copy_location(ast.Expr(value=call), last)
     ast.fix_missing_locations(tree)
     return tree
@@ -75,7 +83,7 @@ def compile_cell(shell, source, filename, display=True):
 
 
 def run_cell(shell, raw_cell, count, silent, store_history):
-    """Runs one cell; returns True on success. Errors have been shown (error message published)."""
+    """Runs one cell; returns True on success, SUSPENDED, or False after an error (already shown)."""
     info = ExecutionInfo(raw_cell, store_history, silent, True, None)
     result = ExecutionResult(info)
     shell.last_error = None
@@ -127,12 +135,18 @@ def _run(shell, raw_cell, count, silent, store_history, result):
     shell.displayhook.quiet_cell = False
     shell.displayhook.exec_result = result
     try:
-        # exec() is called from this frame, which is the one frame InteractiveTB skips (tb_offset=1).
+        # The cell runs from this frame, which is the one frame InteractiveTB skips (tb_offset=1).
         with shell.builtin_trap, shell.display_trap:
             if code.co_flags & CO_COROUTINE:
                 shell.loop_runner(eval(code, shell.user_global_ns, shell.user_ns))
             else:
-                exec(code, shell.user_global_ns, shell.user_ns)
+                suspension.prepare(code, count if store_history else None)
+                try:
+                    value = _kernel.run_cell(code, shell.user_ns)
+                finally:
+                    suspension.finish()
+                if value is _kernel.SUSPENDED:
+                    return SUSPENDED
     except SystemExit as e:
         result.error_in_exec = e
         shell.showtraceback(exception_only=True)

@@ -8,7 +8,9 @@ import traceback
 from IPython.core.completer import provisionalcompleter, rectify_completions
 from IPython.utils.tokenutil import line_at_cursor, token_at_cursor
 
-from . import comms, execution, shell as shell_module, stdin, streams
+import _suspendable_kernel
+
+from . import comms, execution, shell as shell_module, stdin, streams, suspension
 
 _shell = None
 
@@ -29,6 +31,7 @@ def start():
     streams.install()
     comms.install()
     _shell = shell_module.create()
+    suspension.install(_shell)
     return {"status": "ok"}
 
 
@@ -67,6 +70,12 @@ def execute(code, count, silent, store_history, user_expressions, allow_stdin):
             stream.flush()
     payload = _shell.payload_manager.read_payload()
     _shell.payload_manager.clear_payload()
+    if ok == execution.SUSPENDED:
+        # Not an error: the cell stopped on request. Cells queued behind it do not run; the %suspend
+        # (and %resume, %sessions) cells do.
+        info = suspension.announce_suspended()
+        _suspendable_kernel.abort_queued_cells()
+        return {"status": "aborted", "suspended": info, "payload": payload, "user_expressions": {}}
     if ok:
         reply = {"status": "ok", "payload": payload}
     else:

@@ -1,0 +1,367 @@
+"""Suspending a running cell and resuming it, in this kernel or after a restart.
+
+A `%suspend` cell queued while another cell runs is seen by the I/O thread, which arms the engine at
+once. At the running cell's next safe point, `_on_safe_point` captures its frames, writes the session
+(namespace + frames) to the store, and only then takes the frames off the stack without running any of
+their handlers (`_suspendable_kernel.unwind`). The captured frames stay alive in this process, so
+`%resume` here continues with the live objects; after a restart it continues from the file.
+"""
+import datetime
+import json
+import linecache
+import os
+import random
+import shlex
+import sys
+import time
+
+import _suspendable_engine as _engine
+from IPython.core.error import UsageError
+import _suspendable_kernel as _kernel
+from suspendable import _snapfile, graph, session, store
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+SNAPSHOT_KIND_CELL = "cell"
+SNAPSHOT_KIND_NAMESPACE = "namespace"
+DEFAULT_TIMEOUT = 10.0
+
+
+class SuspendError(UsageError):
+    """A suspend or resume that could not be done; IPython shows the message without a traceback."""
+
+
+class _Suspended:
+    """A cell taken off the stack in this process: its live frames wait for %resume."""
+
+    def __init__(self, captured, name, path, where, count):
+        self.captured = captured
+        self.name = name
+        self.path = path
+        self.where = where
+        self.count = count
+
+
+class _State:
+    shell = None
+    kernel_id = ""
+    base_code = None       # code of the cell being executed (or resumed)
+    cell_count = None
+    suspended = None       # _Suspended, or None
+    outcome = None         # result of the last request, reported by the next %suspend cell
+
+
+_state = _State()
+
+
+# ---------------------------------------------------------------- naming and options
+def _kernel_id():
+    argv = sys.argv
+    for i, a in enumerate(argv):
+        if a in ("-f", "--connection-file") and i + 1 < len(argv):
+            base = os.path.basename(argv[i + 1])
+            return base[len("kernel-"):-len(".json")] if base.startswith("kernel-") else base
+    return f"pid{os.getpid()}"
+
+
+def _default_name():
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return f"session-{stamp}"
+
+
+def parse_options(line):
+    """%suspend [NAME] [--skip-unsaveable] [--bundle-modules] [--timeout S]"""
+    opts = {"name": None, "skip_unsaveable": False, "bundle_modules": False, "timeout": DEFAULT_TIMEOUT}
+    words = shlex.split(line)
+    i = 0
+    while i < len(words):
+        w = words[i]
+        if w == "--skip-unsaveable":
+            opts["skip_unsaveable"] = True
+        elif w == "--bundle-modules":
+            opts["bundle_modules"] = True
+        elif w == "--timeout":
+            if i + 1 >= len(words):
+                raise SuspendError("--timeout needs a number of seconds")
+            try:
+                opts["timeout"] = float(words[i + 1])
+            except ValueError:
+                raise SuspendError(f"--timeout: not a number of seconds: {words[i + 1]!r}") from None
+            i += 1
+        elif w.startswith("-"):
+            raise SuspendError(f"unknown option {w}")
+        elif opts["name"] is None:
+            opts["name"] = store.validate_name(w)
+        else:
+            raise SuspendError(f"unexpected argument {w!r}")
+        i += 1
+    return opts
+
+
+def _magic_line(code):
+    line = code.strip().splitlines()[0] if code.strip() else ""
+    return line[len("%suspend"):].strip() if line.startswith("%suspend") else ""
+
+
+# ---------------------------------------------------------------- what goes into a snapshot
+def _saved_globals(ns):
+    """The namespace minus IPython's own entries (In, Out, _, get_ipython...), recreated by any shell."""
+    hidden = _state.shell.user_ns_hidden
+    out = {}
+    for k, v in ns.items():
+        if k == "__builtins__" or (k in hidden and hidden[k] is v):
+            continue
+        if k.startswith("_i") and k[2:].isdigit() or (k.startswith("_") and k[1:].isdigit()):
+            continue  # _i3, _3: input/output history, kept by IPython's history database
+        out[k] = v
+    return out
+
+
+def _cell_sources(frames):
+    sources = {}
+    for frame in frames:
+        filename = frame[1].co_filename
+        if filename.startswith("<cell-") and filename in linecache.cache:
+            sources[filename] = "".join(linecache.cache[filename][2])
+    return sources
+
+
+def _location(frames):
+    code, lasti = frames[-1][1], frames[-1][2]
+    return {"file": code.co_filename, "line": session._line_of(code, lasti), "function": code.co_qualname,
+            "cell": _state.cell_count}
+
+
+def _manifest(kind, ns, frames, location, name):
+    return {
+        "kind": kind,
+        "engine": session._engine_version(),
+        "python": session.python_identity(),
+        "kernel": _state.kernel_id,
+        "name": name,
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "cwd": os.getcwd(),
+        "sys_path": list(sys.path),
+        "location": location,
+        "frames": session._manifest_frames(frames) if frames else [],
+        "globals": [session._variable(k, v) for k, v in _saved_globals(ns).items()
+                    if not (k.startswith("__") and k.endswith("__"))],
+        "modules": session._modules(),
+    }
+
+
+def _unsaveable_report(frames, exc, ns):
+    roots = session._diagnostic_roots(frames, exc, {}) if frames else []
+    roots += [(f"global {k!r}", v) for k, v in _saved_globals(ns).items()]
+    problems = graph.find_unpicklable(roots, ns)
+    return "; ".join(f"{path} -> {type_name}" for path, type_name, _ in problems)
+
+
+def _write(kind, name, frames, exc):
+    """Pickles namespace (+ frames) and writes the session; returns (path, size). Raises SuspendError
+    naming every object that cannot be saved."""
+    ns = _state.shell.user_ns
+    payload = {"frames": frames, "exc": exc, "send": None, "globals": _saved_globals(ns),
+               "random": random.getstate(), "cells": _cell_sources(frames or [])}
+    buffers = []
+    try:
+        data = graph.dumps(payload, ns, buffer_callback=buffers.append if _snapfile.uses_buffers() else None)
+    except Exception as e:  # noqa: BLE001 - report everything that cannot be saved
+        report = _unsaveable_report(frames, exc, ns)
+        raise SuspendError(f"cannot save {report or f'{type(e).__name__}: {e}'}") from None
+    location = _location(frames) if frames else None
+    manifest = _manifest(kind, ns, frames, location, name)
+    try:
+        path = store.save(name, manifest, data, [b.raw() for b in buffers])
+    except Exception as e:  # noqa: BLE001 - disk full, permissions
+        raise SuspendError(f"cannot write the session: {type(e).__name__}: {e}") from None
+    return path, os.path.getsize(path)
+
+
+# ---------------------------------------------------------------- the running cell
+def prepare(code, count):
+    """Before a cell runs: a request from now on suspends this cell."""
+    _state.base_code = code
+    _state.cell_count = count
+    _engine.configure(base_code=code, callback=_on_safe_point, timeout=DEFAULT_TIMEOUT,
+                      private_prefix=_PACKAGE_DIR, on_abandon=_on_abandon)
+
+
+def finish():
+    _engine.disarm()
+    _kernel.take_suspend_request()  # a request that came too late for this cell is dropped
+
+
+def _describe(where, count):
+    cell = f"cell [{count}]" if count is not None else "the cell"
+    return f"{cell}, line {where['line']} in {where['function']}" if where else cell
+
+
+def _on_safe_point(frame):
+    raw = _kernel.take_suspend_request()
+    request = json.loads(raw) if raw else {"origin": "unknown", "code": ""}
+    started = time.monotonic()
+    try:
+        opts = parse_options(_magic_line(request.get("code", "")))
+    except Exception as e:  # noqa: BLE001
+        _state.outcome = {"ok": False, "why": str(e)}
+        return True
+    try:
+        captured = _engine.capture(frame, _state.base_code, 0)
+    except RuntimeError as e:
+        _state.outcome = {"ok": False, "why": str(e)}
+        return True
+    frames, exc = captured
+    if any(f[7] is not None for f in frames):
+        return False  # a C layer between frames cannot be unwound in place: wait for a plain chain
+    name = opts["name"] or _default_name()
+    try:
+        path, size = _write(SNAPSHOT_KIND_CELL, name, frames, exc)
+    except SuspendError as e:
+        _state.outcome = {"ok": False, "why": str(e)}
+        print(f"\n[suspendable] suspend refused, this cell keeps running: {e}", file=sys.stderr, flush=True)
+        return True
+    where = _location(frames)
+    seconds = time.monotonic() - started
+    _state.suspended = _Suspended(captured, name, path, where, _state.cell_count)
+    _state.outcome = {"ok": True, "name": name, "path": path, "size": size, "where": where,
+                      "seconds": seconds, "requested": request.get("arrived")}
+    sys.stdout.flush()
+    sys.stderr.flush()
+    _kernel.unwind(frame, _state.base_code)
+    return True
+
+
+def _on_abandon(reason):
+    _state.outcome = {"ok": False, "why": f"no safe point within {DEFAULT_TIMEOUT:g} s: {reason}"}
+
+
+def announce_suspended():
+    """Printed in the suspended cell's output area."""
+    s = _state.suspended
+    print(f"\n[suspendable] suspended at {_describe(s.where, s.count)}; saved as session '{s.name}'. "
+          f"Continue with: %resume {s.name}", file=sys.stderr, flush=True)
+    return {"name": s.name, "path": s.path, "location": s.where}
+
+
+# ---------------------------------------------------------------- magics
+def _human(n):
+    return session._human(n)
+
+
+def suspend_magic(line):
+    """%suspend [NAME] [--skip-unsaveable] [--bundle-modules] [--timeout S]
+
+    Run while another cell is running: that cell stops at its next safe point, the whole session
+    (namespace and the running call stack) is saved as NAME, and this cell reports where it stopped.
+    Run while idle: saves the namespace as NAME. Continue with %resume NAME."""
+    opts = parse_options(line)
+    outcome, _state.outcome = _state.outcome, None
+    if outcome is not None:
+        if not outcome["ok"]:
+            raise SuspendError(f"the running cell was not suspended (it keeps running): {outcome['why']}")
+        print(f"Suspended {_describe(outcome['where'], _state.suspended.count if _state.suspended else None)}.\n"
+              f"Session '{outcome['name']}': {_human(outcome['size'])} in {outcome['seconds'] * 1000:.0f} ms "
+              f"({outcome['path']}).\nContinue with: %resume {outcome['name']}")
+        return
+    name = opts["name"] or _default_name()
+    started = time.monotonic()
+    path, size = _write(SNAPSHOT_KIND_NAMESPACE, name, None, None)
+    print(f"Saved the namespace as session '{name}': {_human(size)} in "
+          f"{(time.monotonic() - started) * 1000:.0f} ms ({path}).\nRestore it with: %resume {name}")
+
+
+def _pick(name):
+    if name:
+        try:
+            path = store.resolve(name)
+        except Exception as e:  # noqa: BLE001
+            raise SuspendError(str(e)) from None
+        if not os.path.exists(path):
+            raise SuspendError(f"no session named {name!r} (see %sessions)")
+        return path
+    mine = store.latest(kernel=_state.kernel_id)
+    chosen = mine or store.latest()
+    if chosen is None:
+        raise SuspendError("there is no saved session to resume (see %sessions)")
+    return chosen.path
+
+
+def _load(path):
+    try:
+        manifest = _snapfile.read_manifest(path)
+        session.check_compatible(manifest)
+        manifest, data, buffers = _snapfile.read(path)
+    except Exception as e:  # noqa: BLE001 - unreadable, tampered, other Python: say why, stay alive
+        raise SuspendError(f"cannot resume {path}: {e}") from None
+    ns = _state.shell.user_ns
+    payload = graph.loads(data, ns, buffers)
+    session._check_library_code(payload["frames"] or [])
+    for filename, source in (payload.get("cells") or {}).items():
+        lines = source.splitlines(keepends=True)
+        linecache.cache[filename] = (len(source), None, lines, filename)
+    ns.update(payload["globals"])
+    random.setstate(payload["random"])
+    return manifest, payload
+
+
+def resume_magic(line):
+    """%resume [NAME]
+
+    Continues the suspended cell NAME (default: the latest session of this kernel, else the latest
+    one): its output appears here, its last value is displayed here. After a restart the namespace is
+    restored from the file first."""
+    words = shlex.split(line)
+    if len(words) > 1:
+        raise SuspendError("usage: %resume [NAME]")
+    name = words[0] if words else None
+    live = _state.suspended
+    if live is not None and (name is None or name == live.name):
+        _state.suspended = None
+        frames, exc = live.captured
+        live.captured = None
+        return _continue(frames, exc, live.count)
+    path = _pick(name)
+    manifest, payload = _load(path)
+    if manifest.get("kind") == SNAPSHOT_KIND_NAMESPACE or not payload["frames"]:
+        print(f"Restored {len(payload['globals'])} variables from session {manifest.get('name', path)!r}.")
+        return None
+    frames, exc = payload["frames"], payload["exc"]
+    payload.clear()
+    if _state.suspended is not None and _state.suspended.path == path:
+        _state.suspended = None
+    return _continue(frames, exc, (manifest.get("location") or {}).get("cell"))
+
+
+def _continue(frames, exc, count):
+    """Runs a captured chain to completion (or its next suspension) inside the current cell."""
+    prepare(frames[0][1], count)
+    box = [frames, exc]
+    del frames, exc
+    result = _kernel.resume_cell(*box)
+    box.clear()
+    if result is _kernel.SUSPENDED:
+        announce_suspended()
+    return None
+
+
+def sessions_magic(line):
+    """%sessions: saved sessions with their time, size and where they stopped."""
+    rows = store.list_sessions()
+    if not rows:
+        print(f"No saved sessions in {store.sessions_dir()}.")
+        return
+    width = max(len(s.name) for s in rows)
+    for s in rows:
+        when = datetime.datetime.fromtimestamp(s.created).strftime("%Y-%m-%d %H:%M:%S")
+        what = s.error or (s.where or "namespace only")
+        mine = " (this kernel)" if s.kernel == _state.kernel_id else ""
+        print(f"{s.name:<{width}}  {when}  {_human(s.size):>9}  {what}{mine}")
+
+
+def install(shell):
+    _state.shell = shell
+    _state.kernel_id = _kernel_id()
+
+    shell.register_magic_function(suspend_magic, "line", "suspend")
+    shell.register_magic_function(resume_magic, "line", "resume")
+    shell.register_magic_function(sessions_magic, "line", "sessions")

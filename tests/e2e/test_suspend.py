@@ -1,0 +1,221 @@
+"""%suspend / %resume against the real kernel, driven like a front end: a long cell is running, the
+user runs %suspend in another cell; the running cell stops at once (no handler of it runs), the session
+is saved; %resume continues it - in the same kernel or after a restart - and the concatenated output
+equals an uninterrupted run, with the final value displayed."""
+
+import re
+import time
+
+import pytest
+
+from harness import strip_ansi
+
+
+@pytest.fixture(autouse=True)
+def _suspendable_only(kernel_name):
+    if kernel_name != "python-suspendable":
+        pytest.skip("suspension is this kernel's feature")
+
+
+TRAINING = """
+import time
+def step(i):
+    total = 0
+    for j in range(3):
+        total += i * j
+    return total
+
+def train(n):
+    history = []
+    for epoch in range(n):
+        history.append(step(epoch))
+        print("epoch", epoch, history[-1], flush=True)
+        time.sleep(0.15)
+    return sum(history)
+
+result = train(20)
+result
+"""
+
+
+def _stdout(ex):
+    return "".join(r.content["text"] for r in ex.of_type("stream") if r.content["name"] == "stdout")
+
+
+def _result(ex):
+    return ex.result["text/plain"] if ex.result else None
+
+
+def _wait_for_output(kernel, ex, text, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while text not in _collect_partial(kernel, ex):
+        assert time.monotonic() < deadline, f"{text!r} never appeared"
+        kernel.pump(0.05)
+
+
+def _collect_partial(kernel, ex):
+    return "".join(r.content["text"] for r in kernel.messages("iopub", ex.msg_id)
+                   if r.msg_type == "stream" and r.content["name"] == "stdout")
+
+
+def _suspend_while_running(kernel, code, name, after="epoch 3 "):
+    running = kernel.send_execute(code)
+    _wait_for_output(kernel, running, after)
+    sent = time.monotonic()
+    suspend = kernel.send_execute(f"%suspend {name}")
+    kernel.collect(running, timeout=10)
+    cell_latency = running.reply.t - sent
+    kernel.collect(suspend, timeout=15)
+    return running, suspend, cell_latency
+
+
+def test_suspend_then_resume_in_the_same_kernel_continues_exactly(fresh_kernel):
+    reference = fresh_kernel.ok(TRAINING, timeout=60)
+    expected = _stdout(reference)
+    assert _result(reference) == "570"
+
+    running, suspend, latency = _suspend_while_running(fresh_kernel, TRAINING, "same-kernel")
+    assert latency < 1.0, f"the running cell answered {latency:.2f}s after %suspend"
+    assert running.status == "aborted", running.describe()
+    assert "suspended at cell" in strip_ansi(running.stderr) and "%resume same-kernel" in running.stderr
+    assert suspend.status == "ok", suspend.describe()
+    assert re.search(r"Session 'same-kernel': [\d.]+ (B|KiB|MiB)", suspend.stdout), suspend.describe()
+    assert re.search(r"Suspended cell \[\d+\], line \d+ in (train|step)", suspend.stdout), suspend.describe()
+
+    resumed = fresh_kernel.ok("%resume same-kernel", timeout=60)
+    assert _stdout(running) + _stdout(resumed) == expected
+    assert _result(resumed) == "570", resumed.describe()
+    assert fresh_kernel.eval_text("result") == "570"
+
+
+def test_resume_after_a_kernel_restart_continues_from_the_file(fresh_kernel):
+    expected = "".join(f"epoch {i} {3 * i}\n" for i in range(20))
+    running, suspend, _ = _suspend_while_running(fresh_kernel, TRAINING, "across-restart")
+    assert suspend.status == "ok", suspend.describe()
+    fresh_kernel.restart()
+    assert "NameError" in fresh_kernel.execute("train").error["ename"]
+    resumed = fresh_kernel.ok("%resume across-restart", timeout=60)
+    assert _stdout(running) + _stdout(resumed) == expected
+    assert _result(resumed) == "570", resumed.describe()
+    # The restored namespace is the live one: functions from the suspended session work.
+    assert fresh_kernel.eval_text("step(10)") == "30"
+
+
+HANDLERS = """
+import gc, time
+class Resource:
+    def __init__(self, name): self.name = name
+    def __del__(self): print("DEL", self.name, flush=True)
+class Guard:
+    def __enter__(self): return self
+    def __exit__(self, *exc): print("EXIT", flush=True); return False
+def numbers():
+    try:
+        for i in range(100):
+            yield i
+    finally:
+        print("GENFINALLY", flush=True)
+def work():
+    res = Resource("local")
+    gen = numbers()
+    with Guard():
+        try:
+            for i in range(25):
+                next(gen)
+                print("tick", i, flush=True)
+                time.sleep(0.1)
+        except BaseException as e:
+            print("EXCEPT", type(e).__name__, flush=True)
+            raise
+        finally:
+            print("FINALLY", flush=True)
+    return "done"
+out = work()
+out
+"""
+
+
+def test_no_handler_or_finalizer_of_the_suspended_cell_runs_until_resume(fresh_kernel):
+    running, suspend, _ = _suspend_while_running(fresh_kernel, HANDLERS, "handlers", after="tick 3")
+    assert suspend.status == "ok", suspend.describe()
+    tail = _stdout(running).split("tick 3\n", 1)[1]
+    assert re.fullmatch(r"(tick \d+\n)*", tail), f"printed after the suspension point: {tail!r}"
+    # Other cells run, the garbage collector runs: still nothing of the suspended cell.
+    other = fresh_kernel.ok("import gc\ngc.collect()\nprint('other cell')\nNone")
+    assert _stdout(other) == "other cell\n" and not other.stderr, other.describe()
+    resumed = fresh_kernel.ok("%resume handlers", timeout=60)
+    lines = _stdout(resumed).splitlines()
+    # Exactly what an uninterrupted run prints after the last tick, in the same order.
+    assert lines[lines.index("tick 24") + 1:] == ["FINALLY", "EXIT", "DEL local", "GENFINALLY"], lines
+    assert _result(resumed) == "'done'"
+
+
+def test_an_unsaveable_object_refuses_the_suspend_and_the_cell_completes(fresh_kernel):
+    code = ("import socket, time\n"
+            "conn = socket.socket()\n"
+            "def loop():\n"
+            "    sock = socket.socket()\n"
+            "    for i in range(12):\n"
+            "        print('i', i, flush=True)\n"
+            "        time.sleep(0.1)\n"
+            "    sock.close()\n"
+            "    return 'finished'\n"
+            "loop()\n")
+    running, suspend, _ = _suspend_while_running(fresh_kernel, code, "refused", after="i 2")
+    assert running.status == "ok", running.describe()
+    assert _stdout(running) == "".join(f"i {i}\n" for i in range(12))
+    assert _result(running) == "'finished'"
+    assert suspend.status == "error", suspend.describe()
+    message = strip_ansi(suspend.error["evalue"])
+    assert "frame loop() local 'sock'" in message and "global 'conn'" in message, message
+    assert "socket" in message
+
+
+def test_cells_queued_behind_a_suspended_cell_are_aborted(fresh_kernel):
+    running = fresh_kernel.send_execute(TRAINING)
+    _wait_for_output(fresh_kernel, running, "epoch 2 ")
+    queued = fresh_kernel.send_execute("print('queued cell ran')")
+    suspend = fresh_kernel.send_execute("%suspend queued-test")
+    for ex in (running, queued, suspend):
+        fresh_kernel.collect(ex, timeout=15)
+    assert queued.status == "aborted" and "queued cell ran" not in _stdout(queued)
+    assert suspend.status == "ok", suspend.describe()
+
+
+def test_suspend_while_idle_saves_the_namespace(fresh_kernel):
+    fresh_kernel.ok("import collections\n"
+                    "class Point:\n"
+                    "    def __init__(self, x, y): self.x, self.y = x, y\n"
+                    "    def norm2(self): return self.x ** 2 + self.y ** 2\n"
+                    "p = Point(3, 4)\n"
+                    "counts = collections.Counter('abracadabra')\n"
+                    "square = lambda v: v * v\n")
+    saved = fresh_kernel.ok("%suspend idle-ns")
+    assert "Saved the namespace as session 'idle-ns'" in saved.stdout, saved.describe()
+    fresh_kernel.restart()
+    restored = fresh_kernel.ok("%resume idle-ns")
+    assert "Restored" in restored.stdout, restored.describe()
+    assert fresh_kernel.eval_text("(p.norm2(), counts['a'], square(7))") == "(25, 5, 49)"
+
+
+def test_sessions_lists_what_was_saved(fresh_kernel):
+    fresh_kernel.ok("x = 1")
+    fresh_kernel.ok("%suspend listed-one")
+    listing = fresh_kernel.ok("%sessions").stdout
+    assert re.search(r"listed-one\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+[\d.]+ (B|KiB)\s+namespace only", listing), \
+        listing
+
+
+def test_a_damaged_snapshot_is_refused_and_the_kernel_lives(fresh_kernel, jupyter_env):
+    fresh_kernel.ok("y = 2")
+    fresh_kernel.ok("%suspend damaged")
+    path = fresh_kernel.eval_text("__import__('suspendable.store').store.path_for('damaged')").strip("'")
+    with open(path, "r+b") as f:
+        f.seek(-10, 2)
+        byte = f.read(1)
+        f.seek(-10, 2)
+        f.write(bytes([byte[0] ^ 0xFF]))
+    ex = fresh_kernel.execute("%resume damaged")
+    assert ex.status == "error", ex.describe()
+    assert "cannot resume" in strip_ansi(ex.error["evalue"]), ex.describe()
+    assert fresh_kernel.eval_text("y + 1") == "3"
