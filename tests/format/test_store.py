@@ -138,6 +138,8 @@ def test_cli_sessions_list_show_rm(store, home, capsys):
     assert r.returncode == 2 and "no session named 'analysis'" in r.stderr
     r = run_cli("sessions", "show", "nothing-here")
     assert r.returncode == 2 and "no session named 'nothing-here'" in r.stderr
+    r = run_cli("sessions", "show", "/nonexistent/x.snap")
+    assert r.returncode == 2 and "/nonexistent/x.snap: no such file" in r.stderr
     r = run_cli("sessions", "frobnicate")
     assert r.returncode == 2 and "usage: suspendable sessions" in r.stderr
 

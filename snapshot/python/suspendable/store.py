@@ -292,6 +292,8 @@ def _print_list(out) -> int:
 def _print_show(name: str, out) -> int:
     path = resolve(name)
     if not os.path.exists(path):
+        if path == name:
+            raise FileNotFoundError(f"{path}: no such file")
         raise FileNotFoundError(f"no session named {name!r} in {sessions_dir()}")
     s = info(path)
     m = s.manifest["header"]
