@@ -149,13 +149,16 @@ class Bench:
         empty = os.path.join(self.tmp, "empty.py")
         with open(empty, "w") as f:
             f.write("pass\n")
-        times = {(n, k): [] for n in list(WORKLOADS) + ["empty"] for k in ("py", "run")}
+        embed = self.embedder()
+        kinds = ("py", "run") + (("embed",) if embed else ())
+        times = {(n, k): [] for n in list(WORKLOADS) + ["empty"] for k in kinds}
         paths["empty"] = empty
         for r in range(self.o.runs):
             for name in paths:
-                order = ("py", "run") if r % 2 == 0 else ("run", "py")
+                order = kinds if r % 2 == 0 else kinds[::-1]
                 for kind in order:
-                    cmd = [PY311, paths[name]] if kind == "py" else self.binary("run", paths[name])
+                    cmd = {"py": [PY311, paths[name]], "run": self.binary("run", paths[name]),
+                           "embed": [embed, paths[name]] if embed else None}[kind]
                     secs, p = timed(cmd, self.tmp)
                     if p.returncode != 0:
                         self.problems.append("%s %s: exit %s: %s" % (kind, name, p.returncode,
@@ -170,9 +173,33 @@ class Bench:
             same = outs["py"] == outs["run"] and len(outs["py"]) == 1
             ratio = med[(name, "run")] / med[(name, "py")]
             net = (med[(name, "run")] - s_run) / (med[(name, "py")] - s_py)
+            extra = ""
+            if embed:
+                extra = "; run / bare libpython embedder %.3f, embedder / python3.11 %.3f" % (
+                    med[(name, "run")] / med[(name, "embed")], med[(name, "embed")] / med[(name, "py")])
             self.row("overhead %s (run / python3.11)" % name, "%.3f" % ratio, "<= 1.02", ratio <= 1.02,
-                     "%.3f s vs %.3f s, excl. start-up %.3f%s" % (med[(name, "run")], med[(name, "py")], net,
-                                                                 "" if same else ", OUTPUT DIFFERS"))
+                     "%.3f s vs %.3f s, excl. start-up %.3f%s%s" % (med[(name, "run")], med[(name, "py")], net,
+                                                                   extra, "" if same else ", OUTPUT DIFFERS"))
+
+    def embedder(self):
+        """A bare `Py_BytesMain` program linked like the product (Debian's libpython3.11.so): separates the
+        engine's own overhead from the cost of running on the shared libpython instead of Debian's static,
+        PGO/LTO-built /usr/bin/python3.11. None if it cannot be built (no gcc or python3.11-config)."""
+        cfg = "/usr/bin/python3.11-config"
+        cc = shutil.which("gcc") or shutil.which("cc")
+        if self.o.no_embedder or not cc or not os.path.exists(cfg):
+            return None
+        src = os.path.join(self.tmp, "embed.c")
+        exe = os.path.join(self.tmp, "embedpy")
+        with open(src, "w") as f:
+            f.write("#include <Python.h>\nint main(int argc, char **argv) { return Py_BytesMain(argc, argv); }\n")
+        try:
+            flags = subprocess.run([cfg, "--embed", "--cflags", "--ldflags"], capture_output=True, text=True,
+                                   check=True).stdout.split()
+            subprocess.run([cc, "-O2", "-o", exe, src, *flags], capture_output=True, check=True)
+        except (subprocess.CalledProcessError, OSError):
+            return None
+        return exe
 
     # ------------------------------------------------------------------------------------------- (ii)
     def latency(self):
@@ -326,6 +353,7 @@ def main():
     ap.add_argument("--runs", type=int, default=7, help="repetitions for (i) and (ii); median reported")
     ap.add_argument("--signals", type=int, default=6, help="random request instants per corpus program")
     ap.add_argument("--defer-ms", type=int, default=15, help="latency margin counted as a deferral (fallback)")
+    ap.add_argument("--no-embedder", action="store_true", help="skip the bare libpython embedder baseline")
     ap.add_argument("--only", choices=["overhead", "latency", "deferral"], nargs="*")
     o = ap.parse_args()
     if not o.bin:

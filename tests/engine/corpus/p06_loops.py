@@ -51,7 +51,7 @@ def primes(limit):
     return out
 
 
-for n in (6, 7, 27):
+for n in (6, 7, 9):
     print("collatz", n, collatz(n))
     tick()
 print("find", find_first([3, 1, 4, 1, 5], 4), find_first("abc", "z"))

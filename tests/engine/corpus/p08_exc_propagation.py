@@ -63,7 +63,7 @@ def top(i):
         print("  cause tb", tb(e.__context__))
 
 
-for i in range(10):
+for i in range(6):
     top(i)
 
 saved = None
