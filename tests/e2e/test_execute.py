@@ -1,6 +1,7 @@
 """execute_request: streams, results, rich display, IPython's history variables, magics, shell escapes."""
 
 import base64
+import os
 import re
 import time
 
@@ -429,3 +430,72 @@ def test_recursion_error_is_survived(kernel):
     ex = kernel.execute("def down(n):\n    return down(n + 1)\ndown(0)")
     assert ex.content["ename"] == "RecursionError", ex.describe()
     assert kernel.eval_text("'alive after recursion'") == "'alive after recursion'"
+
+
+def test_output_without_trailing_newline_arrives_before_idle(kernel):
+    ex = kernel.ok("import sys\nsys.stdout.write('tail-no-newline')")
+    assert ex.stdout == "tail-no-newline", ex.describe()
+
+
+def test_large_output(kernel):
+    ex = kernel.ok("print('x' * 5_000_000)", timeout=60)
+    assert len(ex.stdout) == 5_000_001 and ex.stdout.endswith("x\n")
+
+
+def test_many_small_writes_are_fast(kernel):
+    t0 = time.monotonic()
+    ex = kernel.ok("for i in range(100_000):\n    print(i)", timeout=60)
+    elapsed = time.monotonic() - t0
+    assert ex.stdout == "".join(f"{i}\n" for i in range(100_000))
+    assert elapsed < 15, f"100k prints took {elapsed:.1f}s"
+    assert len(ex.of_type("stream")) < 5000, "streams should be batched, not one message per write"
+
+
+def test_store_history_false(kernel):
+    before = kernel.ok("'counted'").execution_count
+    ex = kernel.ok("'not stored'", store_history=False)
+    after = kernel.ok("'counted again'").execution_count
+    assert after == before + 1, (before, ex.execution_count, after)
+
+
+def test_future_imports_persist_across_cells(kernel):
+    kernel.ok("from __future__ import annotations")
+    kernel.ok("def annotated(x: NotDefinedAnywhere) -> AlsoNotDefined:\n    return x")
+    assert kernel.eval_text("annotated.__annotations__['x']") == "'NotDefinedAnywhere'"
+
+
+def test_working_directory_and_local_imports(kernel):
+    """The kernel starts in the directory the front end asks for (the notebook's), and modules there import."""
+    cwd = kernel.eval_text("import os\nos.getcwd()").strip("'")
+    with open(os.path.join(cwd, "local_helper_e2e.py"), "w") as f:
+        f.write("VALUE = 'imported from the notebook directory'\n")
+    assert kernel.eval_text("import local_helper_e2e\nlocal_helper_e2e.VALUE") == \
+        "'imported from the notebook directory'"
+
+
+def test_autoreload_extension(kernel):
+    kernel.ok("%load_ext autoreload\n%autoreload 2")
+    assert kernel.eval_text("'autoreload on'") == "'autoreload on'"
+
+
+def test_figure_as_last_expression_and_svg(kernel):
+    kernel.ok("%matplotlib inline", timeout=90)
+    ex = kernel.ok("import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nax.plot([3, 1, 2])\nfig", timeout=60)
+    assert "image/png" in ex.result, ex.describe()
+    kernel.ok("%config InlineBackend.figure_formats = ['svg']")
+    try:
+        ex = kernel.ok("plt.plot([1, 2, 3])\nplt.show()", timeout=60)
+        svgs = [d["data"]["image/svg+xml"] for d in ex.displays if "image/svg+xml" in d["data"]]
+        assert svgs and "<svg" in svgs[0], ex.describe()
+    finally:
+        kernel.ok("%config InlineBackend.figure_formats = ['png']")
+
+
+def test_pdb_uses_stdin(kernel):
+    """pdb in a cell talks through input_request, like every other input."""
+    answers = iter(["p secret * 2", "c"])
+    ex = kernel.execute("secret = 21\nimport pdb; pdb.set_trace()\nafter_pdb = secret + 1", allow_stdin=True,
+                        stdin_handler=lambda req: next(answers, "c"), timeout=30)
+    assert ex.status == "ok", ex.describe()
+    assert "42" in ex.stdout, ex.describe()
+    assert kernel.eval_text("after_pdb") == "22"

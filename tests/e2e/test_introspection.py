@@ -90,3 +90,19 @@ def test_is_complete(kernel, code, status, indent):
     assert reply["status"] == status, reply
     if status == "incomplete":
         assert reply.get("indent") == indent, reply
+
+
+def test_complete_magics(kernel):
+    reply, texts = _complete(kernel, "%tim")
+    assert "%time" in texts and "%timeit" in texts, reply
+
+
+def test_complete_dict_keys(kernel):
+    kernel.ok("config_e2e = {'alpha_key': 1, 'beta_key': 2}")
+    reply, texts = _complete(kernel, "config_e2e['alp")
+    assert any(t.startswith("config_e2e['alpha_key") for t in texts), reply
+
+
+def test_complete_paths(kernel):
+    reply, texts = _complete(kernel, "open('/us")
+    assert any(t.startswith("open('/usr/") for t in texts), reply
