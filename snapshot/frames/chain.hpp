@@ -20,6 +20,7 @@ struct frame_view
     resume_mode mode = resume_after;
     const char* link_kind = nullptr; // how this frame's result reaches the next outer frame
     std::vector<PyObject*> link_data;
+    PyObject* carried_link = nullptr; // a resumed frame's pending link (borrowed), instead of link_kind
 };
 
 struct walk_result

@@ -39,6 +39,8 @@ py_ref slots_to_list(PyObject** slots, int n)
 
 py_ref link_tuple(const chain::frame_view& v)
 {
+    if (v.carried_link != nullptr)
+        return py_ref::borrow(v.carried_link);
     if (v.link_kind == nullptr)
         return py_ref::borrow(Py_None);
     py_ref t = check(PyTuple_New(static_cast<Py_ssize_t>(1 + v.link_data.size())));
@@ -132,6 +134,7 @@ walk_result walk(PyFrameObject* frame, PyObject* base_code, resume_mode innermos
             }
             outer.lasti = cpy::lasti(g);
             outer.depth = g->stacktop - cpy::nlocalsplus(g);
+            r.frames.back().carried_link = resume_link(f); // NULL unless f is run by resume_chain
         }
         else
         {

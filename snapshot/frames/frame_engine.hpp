@@ -62,6 +62,9 @@ py_ref resume_chain(PyObject* frames, PyObject* exc_value, PyObject* send_value)
 // True if `f` (an _PyInterpreterFrame) is being run by resume_chain and is not its base frame: its C
 // caller holds no state, so captures may treat it like an inlined call.
 bool driven_by_resume(const void* f);
+// The link resume_chain will apply to the result of such a frame (borrowed; None for a plain call), or
+// NULL if `f` is not driven by a resume. A second capture of a resumed chain carries it over.
+PyObject* resume_link(const void* f);
 
 // ---- generators (generator_state.cpp) ----
 // State of a generator that is not running: (func, code, lasti, localsplus, stack, frame_state,

@@ -28,8 +28,14 @@ namespace suspendable::frames
 namespace
 {
 
-// Frames currently run by resume_chain (innermost contexts last). frames[0] of each is its base.
-std::vector<const std::vector<cpy::iframe*>*> g_active;
+// Frames currently run by resume_chain (innermost contexts last), with the link each one's result goes
+// through. frames[0] of each is its base.
+struct active_resume
+{
+    const std::vector<cpy::iframe*>* frames;
+    const std::vector<py_ref>* links;
+};
+std::vector<active_resume> g_active;
 
 // Mirror of Python/frame.c take_ownership: the frame object keeps a copy of the frame's data (it steals
 // the references) and links to its caller through f_back.
@@ -219,7 +225,10 @@ void consume(PyObject* frames)
 class active_scope
 {
 public:
-    explicit active_scope(const std::vector<cpy::iframe*>* frames) { g_active.push_back(frames); }
+    active_scope(const std::vector<cpy::iframe*>* frames, const std::vector<py_ref>* links)
+    {
+        g_active.push_back({frames, links});
+    }
     ~active_scope() { g_active.pop_back(); }
     active_scope(const active_scope&) = delete;
     active_scope& operator=(const active_scope&) = delete;
@@ -250,15 +259,23 @@ private:
 
 bool driven_by_resume(const void* f)
 {
-    for (const auto* frames : g_active)
+    return resume_link(f) != nullptr;
+}
+
+PyObject* resume_link(const void* f)
+{
+    for (const active_resume& a : g_active)
     {
-        for (size_t i = 1; i < frames->size(); i++)
+        for (size_t i = 1; i < a.frames->size(); i++)
         {
-            if ((*frames)[i] == f)
-                return true;
+            if ((*a.frames)[i] == f)
+            {
+                PyObject* link = (*a.links)[i].get();
+                return link != nullptr ? link : Py_None;
+            }
         }
     }
-    return false;
+    return nullptr;
 }
 
 py_ref resume_chain(PyObject* frames, PyObject* exc_value, PyObject* send_value)
@@ -291,7 +308,7 @@ py_ref resume_chain(PyObject* frames, PyObject* exc_value, PyObject* send_value)
     for (const auto& f : owned)
         running.push_back(f.get());
     exc_info_scope exc_scope(ts, exc_value == nullptr ? Py_None : exc_value);
-    active_scope scope(&running);
+    active_scope scope(&running, &links);
 
     PyObject* result = nullptr;
     int throwflag = 0;

@@ -74,7 +74,14 @@ void restore_generator(PyObject* gen, PyObject* state)
     cpy::iframe* f = frame_of(g);
     PyCodeObject* co = f->f_code;
     int nlp = co->co_nlocalsplus;
-    if (g->gi_frame_state != FRAME_CREATED || reinterpret_cast<PyObject*>(co) != code ||
+    // The shell runs the function's code; the snapshot holds an equal copy (marshal) unless it is the
+    // same object.
+    int same_code = reinterpret_cast<PyObject*>(co) == code
+                        ? 1
+                        : PyObject_RichCompareBool(reinterpret_cast<PyObject*>(co), code, Py_EQ);
+    if (same_code < 0)
+        throw python_error();
+    if (g->gi_frame_state != FRAME_CREATED || !same_code ||
         PyList_GET_SIZE(locals) != nlp || PyList_GET_SIZE(stack) > co->co_stacksize || lasti < 0 ||
         lasti >= Py_SIZE(co) || (frame_state != FRAME_CREATED && frame_state != FRAME_SUSPENDED))
     {

@@ -19,8 +19,10 @@ Objects that cannot be saved are all reported, each with its path (``frame work(
 socket.socket``), by ``find_unpicklable``.
 """
 
+import copyreg
 import dataclasses
 import enum
+import gc
 import importlib
 import io
 import marshal
@@ -89,6 +91,35 @@ def _make_traceback(tb_next, frame, lasti, lineno):
 
 def _make_mappingproxy(d):
     return types.MappingProxyType(d)
+
+
+def _make_exception(cls, args):
+    # A Python-level __init__ need not accept .args (super().__init__(message)): skip it, as
+    # BaseException.__new__ sets args and __dict__ comes back as state. Builtin __init__s set
+    # attributes from args (StopIteration.value, OSError.errno...): call them.
+    if any("__init__" in vars(k) for k in cls.__mro__ if k.__module__ != "builtins"):
+        try:
+            return cls.__new__(cls, *args)
+        except TypeError:
+            pass
+    return cls(*args)
+
+
+def _new_instance(cls):
+    # For classes whose __new__ needs arguments that pickle cannot know: allocate as the first builtin
+    # base does (skipping the Python __new__); the state (__dict__, slots) follows as usual.
+    for base in cls.__mro__:
+        if base.__module__ == "builtins" and "__new__" in vars(base):
+            return base.__new__(cls)
+    return object.__new__(cls)
+
+
+def _dict_view(d, kind):
+    return getattr(d, kind)()
+
+
+def _module_attribute(module, name):
+    return getattr(importlib.import_module(module), name)
 
 
 def _make_cell():
@@ -175,6 +206,20 @@ def _getattr_path(obj, path):
 
 
 # ---------------------------------------------------------------- pickler
+def _custom_new(cls):
+    """True if a Python class in cls's MRO defines __new__ and none defines __getnewargs(_ex)__."""
+    has_new = False
+    for k in cls.__mro__:
+        if k.__module__ == "builtins":
+            continue
+        d = vars(k)
+        if "__getnewargs_ex__" in d or "__getnewargs__" in d or "__reduce_ex__" in d or "__reduce__" in d:
+            return False
+        if "__new__" in d:
+            has_new = True
+    return has_new
+
+
 def _importable(obj, module_name, qualname):
     module = sys.modules.get(module_name)
     if module is None or module_name == "__main__" or "<locals>" in qualname:
@@ -185,6 +230,8 @@ def _importable(obj, module_name, qualname):
         return False
 
 
+# dict views: `view.mapping` is a read-only proxy whose only referent is the dict itself.
+_DICT_VIEWS = {type({}.keys()): "keys", type({}.values()): "values", type({}.items()): "items"}
 _FILE_TYPES = (io.TextIOWrapper, io.BufferedReader, io.BufferedWriter, io.BufferedRandom, io.FileIO)
 _STREAM_NAMES = ("stdin", "stdout", "stderr", "__stdin__", "__stdout__", "__stderr__")
 
@@ -241,6 +288,10 @@ class Pickler(pickle.Pickler):
             # Only reached through tracebacks (frames held in variables are not a safe point): a stand-in
             # with the same code, globals and position.
             return _engine.make_frame, (obj.f_code, obj.f_globals, max(obj.f_lasti, 0) // 2)
+        if t in _DICT_VIEWS:
+            return _dict_view, (gc.get_referents(obj.mapping)[0], _DICT_VIEWS[t])
+        if t.__name__ == "_NamedIntConstant" and t.__module__ == "re._constants":
+            return _module_attribute, (t.__module__, obj.name)
         if t is types.MappingProxyType:
             return _make_mappingproxy, (dict(obj),)
         if t is staticmethod or t is classmethod:
@@ -255,6 +306,10 @@ class Pickler(pickle.Pickler):
             return _dataclasses_sentinel, ("KW_ONLY",)
         if obj is random._inst:
             return _random_instance, ()
+        if t.__module__ == "__main__" and _custom_new(t):
+            rv = obj.__reduce_ex__(5)
+            if isinstance(rv, tuple) and rv[0] is copyreg.__newobj__ and tuple(rv[1]) == (t,):
+                return (_new_instance, (t,)) + tuple(rv[2:])
         return NotImplemented
 
     def _reduce_function(self, func):
@@ -318,10 +373,9 @@ class Pickler(pickle.Pickler):
         return _make_generator_shell, (func,), state, None, None, _restore_generator
 
     def _reduce_exception(self, exc):
-        rv = exc.__reduce_ex__(5)
-        attrs = rv[2] if len(rv) > 2 else None
+        attrs = getattr(exc, "__dict__", None) or None
         state = (attrs, exc.__context__, exc.__cause__, exc.__suppress_context__, exc.__traceback__)
-        return rv[0], rv[1], state, None, None, _set_exception_state
+        return _make_exception, (type(exc), exc.args), state, None, None, _set_exception_state
 
     def _reduce_file(self, f):
         for name in _STREAM_NAMES:

@@ -210,6 +210,8 @@ def save(captured, program, path, send=None):
         "send": send,
         "globals": {k: v for k, v in ns.items() if k != "__builtins__"},
         "random": random.getstate(),
+        # Source lines read so far: library frames may be stopped between linecache's check and use.
+        "linecache": dict(linecache.cache),
     }
     buffers = []
     try:
@@ -455,6 +457,7 @@ def resume_snapshot(path, snapshot_path, signals, timeout):
     del data, buffers
     ns.update(payload["globals"])
     random.setstate(payload["random"])
+    linecache.cache.update(payload.get("linecache") or {})
     frames, exc, send = payload["frames"], payload["exc"], payload["send"]
     payload.clear()
     base_code = frames[0][1]
