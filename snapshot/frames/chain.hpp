@@ -19,7 +19,7 @@ struct frame_view
     bool push_null = false;    // one NULL after them
     resume_mode mode = resume_after;
     const char* link_kind = nullptr; // how this frame's result reaches the next outer frame
-    std::vector<PyObject*> link_data;
+    std::vector<py_ref> link_data;
     PyObject* carried_link = nullptr; // a resumed frame's pending link (borrowed), instead of link_kind
 };
 

@@ -47,7 +47,7 @@ py_ref link_tuple(const chain::frame_view& v)
     PyTuple_SET_ITEM(t.get(), 0, check(PyUnicode_FromString(v.link_kind)).release());
     for (size_t i = 0; i < v.link_data.size(); i++)
     {
-        PyObject* d = v.link_data[i] != nullptr ? v.link_data[i] : Py_None;
+        PyObject* d = v.link_data[i] ? v.link_data[i].get() : Py_None;
         PyTuple_SET_ITEM(t.get(), static_cast<Py_ssize_t>(i + 1), py_ref::borrow(d).release());
     }
     return t;
@@ -106,7 +106,7 @@ walk_result walk(PyFrameObject* frame, PyObject* base_code, resume_mode innermos
     inner.lasti = cpy::lasti(f);
     inner.depth = f->stacktop - cpy::nlocalsplus(f);
     inner.mode = innermost_mode;
-    r.frames.push_back(inner);
+    r.frames.push_back(std::move(inner));
     for (;;)
     {
         if (f->owner != FRAME_OWNED_BY_THREAD)
@@ -148,9 +148,9 @@ walk_result walk(PyFrameObject* frame, PyObject* base_code, resume_mode innermos
             outer.depth = b.depth;
             outer.push_null = b.push_null;
             r.frames.back().link_kind = b.kind;
-            r.frames.back().link_data = b.data;
+            r.frames.back().link_data = std::move(b.data);
         }
-        r.frames.push_back(outer);
+        r.frames.push_back(std::move(outer));
         f = g;
     }
 }

@@ -192,6 +192,16 @@ PyObject* apply_link(PyObject* link, PyObject* result)
         }
         return py_ref::borrow(PyTuple_GET_ITEM(link, 1)).release();
     }
+    if (std::strcmp(kind, trampoline::link_binop) == 0 || std::strcmp(kind, trampoline::link_compare) == 0)
+    {
+        if (result != Py_NotImplemented)
+            return result;
+        Py_DECREF(result);
+        return std::strcmp(kind, trampoline::link_binop) == 0 ? trampoline::finish_binop(link)
+                                                               : trampoline::finish_compare(link);
+    }
+    if (std::strcmp(kind, trampoline::link_next) == 0)
+        return result; // StopIteration is handled by end_for_loop
     if (std::strcmp(kind, trampoline::link_getattr) == 0)
     {
         // slot_tp_getattr_hook: AttributeError from __getattribute__ (or a getter) -> __getattr__.
@@ -204,6 +214,25 @@ PyObject* apply_link(PyObject* link, PyObject* result)
     Py_XDECREF(result);
     PyErr_Format(PyExc_ValueError, "unknown frame link %s", kind);
     return nullptr;
+}
+
+// FOR_ITER after __next__ raised StopIteration: pop the iterator and continue at the loop's exit (the
+// jump target stored in the link). Returns false if this link/result is not that case.
+bool end_for_loop(PyObject* link, PyObject* result, cpy::iframe* outer)
+{
+    if (result != nullptr || link == Py_None || !PyErr_ExceptionMatches(PyExc_StopIteration))
+        return false;
+    const char* kind = PyUnicode_AsUTF8(PyTuple_GET_ITEM(link, 0));
+    if (kind == nullptr || std::strcmp(kind, trampoline::link_next) != 0)
+        return false; // a StopIteration propagating through another link stays set
+    long target = PyLong_AsLong(PyTuple_GET_ITEM(link, 1));
+    if (target <= 0 || target >= Py_SIZE(outer->f_code) || outer->stacktop <= cpy::nlocalsplus(outer))
+        return false;
+    PyErr_Clear();
+    PyObject* iterator = outer->localsplus[--outer->stacktop];
+    Py_XDECREF(iterator);
+    outer->prev_instr = _PyCode_CODE(outer->f_code) + target - 1;
+    return true;
 }
 
 // Empties the captured lists so that values die when the restored frames drop them, not when the
@@ -323,6 +352,12 @@ py_ref resume_chain(PyObject* frames, PyObject* exc_value, PyObject* send_value)
         owned[static_cast<size_t>(i)].reset();
         if (i == 0)
             break;
+        if (end_for_loop(links[static_cast<size_t>(i)].get(), result, owned[static_cast<size_t>(i - 1)].get()))
+        {
+            links[static_cast<size_t>(i)].reset();
+            throwflag = 0;
+            continue;
+        }
         result = apply_link(links[static_cast<size_t>(i)].get(), result);
         links[static_cast<size_t>(i)].reset();
         if (result != nullptr)

@@ -28,6 +28,8 @@ PyObject* slot(cpy::iframe* f, int depth_index)
     return cpy::stack_base(f)[depth_index];
 }
 
+PyObject* code_of_or_null(PyObject* callable) { return callable == nullptr ? nullptr : code_of(callable); }
+
 std::string callable_name(PyObject* callable)
 {
     if (callable == nullptr)
@@ -131,7 +133,7 @@ bridge call_bridge(cpy::iframe* callee, cpy::iframe* caller, const bytecode::cod
     b.lasti = call.next - 1; // last CACHE of CALL, as for an inlined call
     b.depth = base;
     b.kind = link_init;
-    b.data = {self};
+    b.data.push_back(py_ref::borrow(self));
     return b;
 }
 
@@ -220,7 +222,8 @@ bridge attr_bridge(cpy::iframe* callee, cpy::iframe* caller, const bytecode::ins
     b.depth = d - 1;
     b.push_null = ins.opcode == LOAD_METHOD;
     b.kind = link_getattr;
-    b.data = {owner, name, fallback};
+    for (PyObject* o : {owner, name, fallback})
+        b.data.push_back(py_ref::borrow(o));
     return b;
 }
 
@@ -239,6 +242,130 @@ bridge subscr_bridge(cpy::iframe* caller, const bytecode::instruction& ins)
     b.ok = true;
     b.lasti = ins.next - 1;
     b.depth = d - 2;
+    return b;
+}
+
+const char* const binop_names[] = {"add", "and", "floordiv", "lshift", "matmul", "mul", "mod",
+                                   "or",  "pow", "rshift",   "sub",    "truediv", "xor"};
+const char* const binop_symbols[] = {"+", "&", "//", "<<", "@", "*", "%", "|", "** or pow()", ">>", "-", "/", "^"};
+const char* const compare_names[] = {"lt", "le", "eq", "ne", "gt", "ge"};
+const int compare_swapped[] = {Py_GT, Py_GE, Py_EQ, Py_NE, Py_LT, Py_LE};
+const char* const compare_symbols[] = {"<", "<=", "==", "!=", ">", ">="};
+
+bool proper_subtype(PyObject* sub, PyObject* base)
+{
+    return Py_TYPE(sub) != Py_TYPE(base) && PyType_IsSubtype(Py_TYPE(sub), Py_TYPE(base));
+}
+
+PyObject* method_code(PyObject* obj, const std::string& name)
+{
+    return code_of_or_null(type_lookup(reinterpret_cast<PyObject*>(Py_TYPE(obj)), name.c_str()));
+}
+
+// BINARY_OP calling a Python dunder (slot_nb_* / SLOT1BINFULL): [lhs, rhs] -> [result], 1 cache. The C
+// state is which of __iop__, __op__, __rop__ were tried; the role of the callee says it.
+bridge binop_bridge(cpy::iframe* callee, cpy::iframe* caller, const bytecode::instruction& ins)
+{
+    bridge b;
+    const auto& depths = cached_stack_depths(reinterpret_cast<PyObject*>(caller->f_code));
+    int d = depths[static_cast<size_t>(ins.start)];
+    int op = ins.oparg % 13;
+    bool inplace = ins.oparg >= 13;
+    if (d < 2 || ins.oparg < 0 || ins.oparg > 25)
+    {
+        b.why = "native code (unknown stack)";
+        return b;
+    }
+    PyObject* lhs = slot(caller, d - 2);
+    PyObject* rhs = slot(caller, d - 1);
+    std::string name = binop_names[op];
+    auto* code = reinterpret_cast<PyObject*>(callee->f_code);
+    const char* role = nullptr;
+    if (inplace && method_code(lhs, "__i" + name + "__") == code)
+        role = "inplace";
+    else if (method_code(lhs, "__" + name + "__") == code)
+        role = "forward";
+    else if (method_code(rhs, "__r" + name + "__") == code)
+        role = "reflected";
+    b.why = std::string("operator ") + binop_symbols[op];
+    if (role == nullptr)
+        return b;
+    auto str = [](const std::string& v) { return check(PyUnicode_FromString(v.c_str())); };
+    b.ok = true;
+    b.lasti = ins.next - 1;
+    b.depth = d - 2;
+    b.kind = link_binop;
+    std::string symbol = std::string(binop_symbols[op]) + (inplace ? "=" : "");
+    if (inplace && op == 8)
+        symbol = "**=";
+    b.data.push_back(py_ref::borrow(lhs));
+    b.data.push_back(py_ref::borrow(rhs));
+    b.data.push_back(str("__" + name + "__"));
+    b.data.push_back(str("__r" + name + "__"));
+    b.data.push_back(str(symbol));
+    b.data.push_back(str(role));
+    return b;
+}
+
+// COMPARE_OP calling a Python rich comparison (slot_tp_richcompare from do_richcompare): [left, right]
+// -> [result], 2 caches.
+bridge compare_bridge(cpy::iframe* callee, cpy::iframe* caller, const bytecode::instruction& ins)
+{
+    bridge b;
+    const auto& depths = cached_stack_depths(reinterpret_cast<PyObject*>(caller->f_code));
+    int d = depths[static_cast<size_t>(ins.start)];
+    if (d < 2 || ins.oparg < 0 || ins.oparg > Py_GE)
+    {
+        b.why = "native code (unknown stack)";
+        return b;
+    }
+    PyObject* left = slot(caller, d - 2);
+    PyObject* right = slot(caller, d - 1);
+    auto* code = reinterpret_cast<PyObject*>(callee->f_code);
+    std::string name = compare_names[ins.oparg];
+    std::string swapped = compare_names[compare_swapped[ins.oparg]];
+    const char* role = nullptr;
+    if (method_code(left, "__" + name + "__") == code)
+        role = "forward";
+    else if (method_code(right, "__" + swapped + "__") == code)
+        role = "reflected";
+    b.why = std::string("comparison ") + compare_symbols[ins.oparg];
+    if (role == nullptr)
+        return b;
+    b.ok = true;
+    b.lasti = ins.next - 1;
+    b.depth = d - 2;
+    b.kind = link_compare;
+    b.data.push_back(py_ref::borrow(left));
+    b.data.push_back(py_ref::borrow(right));
+    b.data.push_back(check(PyLong_FromLong(ins.oparg)));
+    b.data.push_back(check(PyUnicode_FromString(role)));
+    return b;
+}
+
+// FOR_ITER on an iterator whose __next__ is Python code (slot_tp_iternext): [iter] -> [iter, value], or
+// on StopIteration the iterator is popped and the loop exits to the jump target. No caches.
+bridge next_bridge(cpy::iframe* callee, cpy::iframe* caller, const bytecode::instruction& ins)
+{
+    bridge b;
+    const auto& depths = cached_stack_depths(reinterpret_cast<PyObject*>(caller->f_code));
+    int d = depths[static_cast<size_t>(ins.start)];
+    if (d < 1)
+    {
+        b.why = "native code (unknown stack)";
+        return b;
+    }
+    PyObject* it = slot(caller, d - 1);
+    b.why = std::string(Py_TYPE(it)->tp_name) + ".__next__()";
+    if (PyGen_CheckExact(it))
+        b.why = "a running generator " + to_string(reinterpret_cast<PyGenObject*>(it)->gi_qualname) + "()";
+    if (method_code(it, "__next__") != reinterpret_cast<PyObject*>(callee->f_code))
+        return b;
+    b.ok = true;
+    b.lasti = ins.index;
+    b.depth = d;
+    b.kind = link_next;
+    b.data.push_back(check(PyLong_FromLong(bytecode::jump_target(ins))));
     return b;
 }
 
@@ -273,18 +400,109 @@ bridge analyse(cpy::iframe* callee, cpy::iframe* caller)
         case BINARY_SUBSCR:
             b = subscr_bridge(caller, ins);
             break;
+        case BINARY_OP:
+            b = binop_bridge(callee, caller, ins);
+            break;
+        case COMPARE_OP:
+            b = compare_bridge(callee, caller, ins);
+            break;
+        case FOR_ITER:
+            b = next_bridge(callee, caller, ins);
+            break;
         default:
             b.why = "native code (" + opname(ins.opcode) + ")";
         }
     }
     catch (const std::exception& e)
     {
+        if (PyErr_Occurred())
+            PyErr_Clear(); // analysis only: the program's state is untouched
         b = bridge{};
         b.why = std::string("native code (") + e.what() + ")";
     }
     if (!b.ok && b.why.empty())
         b.why = "native code";
     return b;
+}
+
+} // namespace suspendable::frames::trampoline
+
+namespace suspendable::frames::trampoline
+{
+
+namespace
+{
+
+// type(obj).<name>(obj, other), or NotImplemented when the type has no such method (new reference).
+PyObject* call_dunder(PyObject* obj, PyObject* name, PyObject* other)
+{
+    PyObject* method = _PyType_Lookup(Py_TYPE(obj), name);
+    if (method == nullptr)
+        return py_ref::borrow(Py_NotImplemented).release();
+    return PyObject_CallFunctionObjArgs(method, obj, other, nullptr);
+}
+
+} // namespace
+
+PyObject* finish_binop(PyObject* link)
+{
+    PyObject* lhs = PyTuple_GET_ITEM(link, 1);
+    PyObject* rhs = PyTuple_GET_ITEM(link, 2);
+    const char* role = PyUnicode_AsUTF8(PyTuple_GET_ITEM(link, 6));
+    if (role == nullptr)
+        return nullptr;
+    std::string r = role;
+    // binary_op1: __rop__ first only for a proper subtype on the right; the same type never gets __rop__.
+    bool reflected_first = proper_subtype(rhs, lhs);
+    bool try_forward = r == "inplace" || (r == "reflected" && reflected_first);
+    bool try_reflected = Py_TYPE(lhs) != Py_TYPE(rhs) && (r == "inplace" || (r == "forward" && !reflected_first));
+    if (try_forward)
+    {
+        py_ref res = py_ref::steal(call_dunder(lhs, PyTuple_GET_ITEM(link, 3), rhs));
+        if (!res || res.get() != Py_NotImplemented)
+            return res.release();
+    }
+    if (try_reflected)
+    {
+        py_ref res = py_ref::steal(call_dunder(rhs, PyTuple_GET_ITEM(link, 4), lhs));
+        if (!res || res.get() != Py_NotImplemented)
+            return res.release();
+    }
+    PyErr_Format(PyExc_TypeError, "unsupported operand type(s) for %U: '%.100s' and '%.100s'", PyTuple_GET_ITEM(link, 5),
+                 Py_TYPE(lhs)->tp_name, Py_TYPE(rhs)->tp_name);
+    return nullptr;
+}
+
+PyObject* finish_compare(PyObject* link)
+{
+    PyObject* left = PyTuple_GET_ITEM(link, 1);
+    PyObject* right = PyTuple_GET_ITEM(link, 2);
+    int op = static_cast<int>(PyLong_AsLong(PyTuple_GET_ITEM(link, 3)));
+    const char* role = PyUnicode_AsUTF8(PyTuple_GET_ITEM(link, 4));
+    if (role == nullptr || op < 0 || op > Py_GE)
+        return nullptr;
+    // do_richcompare: swapped first for a proper subtype on the right, then forward, then swapped.
+    bool reflected_first = proper_subtype(right, left);
+    std::string r = role;
+    py_ref name = check(PyUnicode_FromFormat("__%s__", compare_names[op]));
+    py_ref swapped = check(PyUnicode_FromFormat("__%s__", compare_names[compare_swapped[op]]));
+    if (r == "reflected" && reflected_first)
+    {
+        py_ref res = py_ref::steal(call_dunder(left, name.get(), right));
+        if (!res || res.get() != Py_NotImplemented)
+            return res.release();
+    }
+    else if (r == "forward" && !reflected_first)
+    {
+        py_ref res = py_ref::steal(call_dunder(right, swapped.get(), left));
+        if (!res || res.get() != Py_NotImplemented)
+            return res.release();
+    }
+    if (op == Py_EQ || op == Py_NE)
+        return PyBool_FromLong((left == right) == (op == Py_EQ));
+    PyErr_Format(PyExc_TypeError, "'%s' not supported between instances of '%.100s' and '%.100s'", compare_symbols[op],
+                 Py_TYPE(left)->tp_name, Py_TYPE(right)->tp_name);
+    return nullptr;
 }
 
 } // namespace suspendable::frames::trampoline

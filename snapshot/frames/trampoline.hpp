@@ -22,7 +22,7 @@ struct bridge
     int depth = 0;                    // caller's live stack items to capture (from memory)
     bool push_null = false;           // then one NULL (LOAD_METHOD's "not a method" form)
     const char* kind = nullptr;       // link kind (nullptr: the result is pushed as is)
-    std::vector<PyObject*> data;      // borrowed objects the link needs
+    std::vector<py_ref> data;         // objects the link needs
 };
 
 // `callee` was entered from C (is_entry, not driven by a resume) and `caller` is its `previous`.
@@ -31,7 +31,20 @@ bridge analyse(cpy::iframe* callee, cpy::iframe* caller);
 // Link kinds (see frame_restore.cpp, apply_link):
 //   "init"    (self)                  type_call -> __init__: push self; TypeError unless None returned
 //   "getattr" (owner, name, fallback) attribute hooks: on AttributeError call fallback(owner, name)
+//   "binop"   (lhs, rhs, name, rname, symbol, role)   a Python __op__/__rop__/__iop__ from BINARY_OP: on
+//             NotImplemented, the remaining steps of binary_op1 / binary_iop1
+//   "compare" (left, right, op, role)                 a Python rich comparison from COMPARE_OP: on
+//             NotImplemented, the remaining steps of do_richcompare
+//   "next"    (target,)                               __next__ from FOR_ITER: StopIteration ends the loop
 inline constexpr const char* link_init = "init";
 inline constexpr const char* link_getattr = "getattr";
+inline constexpr const char* link_binop = "binop";
+inline constexpr const char* link_compare = "compare";
+inline constexpr const char* link_next = "next";
+
+// The rest of a binary operator or comparison after the Python method the restored frame ran returned
+// NotImplemented (new reference, or NULL with an exception). `link` is the captured link tuple.
+PyObject* finish_binop(PyObject* link);
+PyObject* finish_compare(PyObject* link);
 
 } // namespace suspendable::frames::trampoline

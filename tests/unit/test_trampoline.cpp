@@ -151,6 +151,105 @@ TEST_F(trampoline, getitem_of_a_python_class)
         "assert resume() == [((1, 2), 'resumed')]\n");
 }
 
+TEST_F(trampoline, operator_dunder_and_reflected_fallback)
+{
+    run("class Money:\n"
+        "    def __init__(self, v):\n"
+        "        self.v = v\n"
+        "    def __add__(self, other):\n"
+        "        r = snap()\n"
+        "        if not isinstance(other, Money):\n"
+        "            return NotImplemented\n"
+        "        return Money(self.v + other.v)\n"
+        "class Tally:\n"
+        "    def __radd__(self, other):\n"
+        "        return ('radd', other.v)\n"
+        "def main():\n"
+        "    return Money(1) + Tally()\n"
+        "assert main() == ('radd', 1)\n"
+        "assert links() == [None, 'binop'], links()\n"
+        "assert resume() == ('radd', 1)\n");
+}
+
+TEST_F(trampoline, operator_with_no_fallback_raises_like_cpython)
+{
+    run("class A:\n"
+        "    def __sub__(self, other):\n"
+        "        snap()\n"
+        "        return NotImplemented\n"
+        "def main():\n"
+        "    try:\n"
+        "        return A() - 1\n"
+        "    except TypeError as e:\n"
+        "        return str(e)\n"
+        "expected = main()\n"
+        "assert expected == \"unsupported operand type(s) for -: 'A' and 'int'\", expected\n"
+        "assert resume() == expected\n");
+}
+
+TEST_F(trampoline, rich_comparison_falls_back_to_identity)
+{
+    run("class P:\n"
+        "    def __eq__(self, other):\n"
+        "        snap()\n"
+        "        return NotImplemented\n"
+        "    def __lt__(self, other):\n"
+        "        return True\n"
+        "def main():\n"
+        "    p = P()\n"
+        "    return [p == p, p == P()]\n"
+        "assert main() == [True, False]\n"
+        "assert links() == [None, 'compare'], links()\n"
+        "assert resume() == [True, False]\n");
+}
+
+TEST_F(trampoline, for_loop_over_a_python_iterator)
+{
+    run("class Countdown:\n"
+        "    def __init__(self, n):\n"
+        "        self.n = n\n"
+        "    def __iter__(self):\n"
+        "        return self\n"
+        "    def __next__(self):\n"
+        "        if self.n == 2:\n"
+        "            snap()\n"
+        "        if self.n == 0:\n"
+        "            raise StopIteration\n"
+        "        self.n -= 1\n"
+        "        return self.n\n"
+        "def main():\n"
+        "    out = []\n"
+        "    for v in Countdown(4):\n"
+        "        out.append(v)\n"
+        "    return out, 'after'\n"
+        "assert main() == ([3, 2, 1, 0], 'after')\n"
+        "assert links() == [None, 'next'], links()\n"
+        "assert resume() == ([3, 2, 1, 0], 'after')\n");
+}
+
+TEST_F(trampoline, for_loop_ends_when_the_restored_next_stops)
+{
+    run("class Once:\n"
+        "    done = False\n"
+        "    def __iter__(self):\n"
+        "        return self\n"
+        "    def __next__(self):\n"
+        "        if self.done:\n"
+        "            snap()\n"
+        "            raise StopIteration\n"
+        "        self.done = True\n"
+        "        return 'x'\n"
+        "def main():\n"
+        "    seen = []\n"
+        "    for v in Once():\n"
+        "        seen.append(v)\n"
+        "    else:\n"
+        "        seen.append('else')\n"
+        "    return seen\n"
+        "assert main() == ['x', 'else']\n"
+        "assert resume() == ['x', 'else']\n");
+}
+
 TEST_F(trampoline, stateful_native_code_blocks_the_capture)
 {
     run("def key(v):\n"
