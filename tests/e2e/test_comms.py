@@ -9,6 +9,8 @@ def _e2e_echo_target(comm, open_msg):
         data = msg['content']['data']
         if data.get('close'):
             comm.close({'bye': True})
+        elif data.get('print'):
+            print('printed by a comm handler')
         else:
             comm.send({'echo': data})
     comm.send({'opened_with': open_msg['content']['data']})
@@ -38,6 +40,12 @@ def test_comm_round_trip(kernel):
     sent = kernel.send("shell", "comm_msg", {"comm_id": comm_id, "data": {"ping": [1, 2, 3]}})
     msgs = _comm_msgs(kernel, sent, comm_id)
     assert [m["data"] for m in msgs] == [{"echo": {"ping": [1, 2, 3]}}], msgs
+
+    # Output of a handler belongs to the comm_msg that triggered it (front ends route output by parent).
+    printing = kernel.send("shell", "comm_msg", {"comm_id": comm_id, "data": {"print": True}})
+    kernel.wait_idle(printing, 10)
+    streams = [r.content["text"] for r in kernel.messages("iopub", printing) if r.msg_type == "stream"]
+    assert "".join(streams) == "printed by a comm handler\n", kernel.messages("iopub", printing)
 
     closing = kernel.send("shell", "comm_msg", {"comm_id": comm_id, "data": {"close": True}})
     closes = _comm_msgs(kernel, closing, comm_id, msg_type="comm_close")

@@ -260,6 +260,9 @@ def test_name_error(kernel):
     tb = _traceback(ex)
     assert re.search(r"line 2\b", tb), tb
     assert "undefined_name_xyz + 1" in tb, tb
+    # Only the user's code: no frames of the kernel's own machinery.
+    for internal in ("suspendable_kernel", "ipykernel", "interactiveshell.py"):
+        assert internal not in tb, tb
     # The kernel keeps going and kept the cell's first line.
     assert kernel.eval_text("ok_line") == "1"
 
@@ -499,3 +502,41 @@ def test_pdb_uses_stdin(kernel):
     assert ex.status == "ok", ex.describe()
     assert "42" in ex.stdout, ex.describe()
     assert kernel.eval_text("after_pdb") == "22"
+
+
+def test_exception_with_unicode_message(kernel):
+    ex = kernel.execute("raise ValueError('ünïcödé ✓ 漢字')")
+    assert (ex.content["ename"], ex.content["evalue"]) == ("ValueError", "ünïcödé ✓ 漢字")
+
+
+def test_exception_whose_str_fails(kernel):
+    ex = kernel.execute(
+        "class Nasty(Exception):\n    def __str__(self):\n        raise RuntimeError('no str for you')\n"
+        "raise Nasty()"
+    )
+    # ipykernel reports the RuntimeError raised while formatting; either is fair. What a user needs: an error
+    # shown in the cell (iopub `error`, which is what front ends display) and a kernel that goes on.
+    assert ex.status == "error" and ex.content["ename"] in ("Nasty", "RuntimeError"), ex.describe()
+    assert ex.error is not None, f"no error message on iopub: the user sees nothing\n{ex.describe()}"
+    assert "suspendable_kernel" not in _traceback(ex), _traceback(ex)
+    assert kernel.eval_text("'survived'") == "'survived'"
+
+
+def test_subprocess_with_sys_executable(kernel):
+    ex = kernel.ok("import subprocess, sys\n"
+                   "subprocess.run([sys.executable, '-c', 'import sys; print(sys.version_info[:2])'],\n"
+                   "               capture_output=True, text=True, check=True).stdout")
+    assert ex.result["text/plain"] == "'(3, 11)\\n'"
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_multiprocessing_pool(kernel, method):
+    ex = kernel.ok(
+        "import multiprocessing\n"
+        f"with multiprocessing.get_context('{method}').Pool(2) as pool:\n"
+        "    squares = pool.map(abs, [-1, -2, -3])\n"
+        "squares",
+        timeout=60,
+    )
+    assert ex.result["text/plain"] == "[1, 2, 3]"
+    assert kernel.eval_text("'parent fine'") == "'parent fine'"

@@ -162,3 +162,15 @@ def test_cell_can_catch_the_interrupt(fresh_kernel):
     assert ex.stdout == "stopped after True\n"
     assert ex.result["text/plain"] == "'kept'"
 
+
+
+def test_shutdown_with_a_running_background_thread(fresh_kernel):
+    """A forgotten non-daemon thread must not keep the kernel alive after shutdown (jupyter_client would have
+    to SIGKILL it)."""
+    k = fresh_kernel
+    k.ok("import threading, time\nthreading.Thread(target=lambda: time.sleep(60)).start()")
+    t0 = time.monotonic()
+    k.km.shutdown_kernel(now=False)
+    elapsed = time.monotonic() - t0
+    assert not k.km.is_alive()
+    assert elapsed < 5.0, f"shutdown took {elapsed:.2f}s"
