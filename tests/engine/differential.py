@@ -371,8 +371,11 @@ class Harness:
                 oc.reason = "signal ignored: the program ran %.0f ms more and completed without suspending" % (
                     ran * 1000)
                 oc.details = self.tail(err)
-            elif refused:
-                oc.note = "refused: " + refused[:60]
+            elif refused and oc.ok:
+                # every corpus program except the unsaveable one must be suspendable anywhere
+                oc.ok = False
+                oc.reason = "suspend refused: %s" % refused
+                oc.details = self.tail(err)
             else:
                 oc.note = "completed %.0f ms after the signal, not suspended" % (ran * 1000)
         return oc
