@@ -155,6 +155,7 @@ int run(const args& a)
         options.argv = p.positional;
         python_runtime runtime(options);
         status = session::run_script(script, p.options);
+        block(p.options.signals); // a request arriving while the interpreter shuts down is moot
     }
     return finish(status);
 }
@@ -180,6 +181,7 @@ int resume(const args& a)
         options.argv = {p.positional.front()}; // replaced by the snapshot's sys.argv
         python_runtime runtime(options);
         status = session::resume(p.positional.front(), p.options);
+        block(p.options.signals); // a request arriving while the interpreter shuts down is moot
     }
     return finish(status);
 }

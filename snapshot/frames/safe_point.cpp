@@ -42,12 +42,12 @@ safe_point_state& state()
     return *s;
 }
 
-bool is_private(PyFrameObject* frame)
+bool is_private(cpy::iframe* frame)
 {
     const std::string& prefix = state().config.private_prefix;
     if (prefix.empty())
         return false;
-    PyObject* filename = cpy::of(frame)->f_code->co_filename;
+    PyObject* filename = frame->f_code->co_filename;
     py_ref p = py_ref::steal(PyUnicode_FromStringAndSize(prefix.data(), static_cast<Py_ssize_t>(prefix.size())));
     if (!p)
     {
@@ -127,11 +127,16 @@ int tracer(PyObject*, PyFrameObject* frame, int what, PyObject*)
         return 0;
     safe_point_state& s = state();
     PyObject* base = s.config.base_code.get();
-    if (base == nullptr || is_private(frame))
+    if (base == nullptr || is_private(cpy::of(frame)))
         return 0;
     chain::walk_result w = chain::walk(frame, base, resume_before);
     if (w.blocked.empty())
         w.blocked = transient_state(w);
+    for (size_t i = 1; w.blocked.empty() && i < w.frames.size(); i++)
+    {
+        if (is_private(w.frames[i].frame)) // the engine's own code (checkpoint() saving) is never captured
+            w.blocked = "the engine itself is running";
+    }
     if (!w.blocked.empty())
     {
         s.deferred++;

@@ -114,6 +114,11 @@ def _new_instance(cls):
     return object.__new__(cls)
 
 
+def _make_memoryview(base, fmt, shape):
+    view = memoryview(base)
+    return view.cast("B").cast(fmt, shape) if (view.format, view.shape) != (fmt, shape) else view
+
+
 def _dict_view(d, kind):
     return getattr(d, kind)()
 
@@ -288,6 +293,8 @@ class Pickler(pickle.Pickler):
             # Only reached through tracebacks (frames held in variables are not a safe point): a stand-in
             # with the same code, globals and position.
             return _engine.make_frame, (obj.f_code, obj.f_globals, max(obj.f_lasti, 0) // 2)
+        if t is memoryview:
+            return self._reduce_memoryview(obj)
         if t in _DICT_VIEWS:
             return _dict_view, (gc.get_referents(obj.mapping)[0], _DICT_VIEWS[t])
         if t.__name__ == "_NamedIntConstant" and t.__module__ == "re._constants":
@@ -364,6 +371,17 @@ class Pickler(pickle.Pickler):
         if cls.__doc__ is not None and "__doc__" in cls.__dict__:
             creation["__doc__"] = cls.__doc__
         return _make_enum, (type(cls), cls.__name__, cls.__bases__, creation, members, attrs)
+
+    def _reduce_memoryview(self, view):
+        if view.obj is not None and not view.c_contiguous:
+            raise pickle.PicklingError("a non-contiguous memoryview cannot be saved")
+        whole = memoryview(view.obj) if view.obj is not None else None
+        if whole is not None and whole.nbytes == view.nbytes and whole.readonly == view.readonly:
+            # A view of the whole object: rebuilt over the same (shared) object.
+            return _make_memoryview, (view.obj, view.format, view.shape)
+        if view.readonly:
+            return _make_memoryview, (view.tobytes(), view.format, view.shape)
+        raise pickle.PicklingError("a writable memoryview of part of an object cannot be saved")
 
     def _reduce_generator(self, gen):
         state = _engine.gen_capture(gen)

@@ -198,9 +198,22 @@ def _diagnostic_roots(frames, exc, ns):
     return roots
 
 
+def _other_threads():
+    """Threads other than the main one: their frames cannot be captured, so a suspend is refused."""
+    threading = sys.modules.get("threading")
+    if threading is None:
+        return []
+    main = threading.main_thread()
+    return [t.name for t in threading.enumerate() if t is not main and t.is_alive()]
+
+
 def save(captured, program, path, send=None):
     """Writes the snapshot of a captured chain to `path`. Returns (size, None) or (None, why)."""
     frames, exc = captured
+    others = _other_threads()
+    if others:
+        return None, "other threads are running Python code (only the main thread can be saved): " + \
+            ", ".join(repr(n) for n in others)
     stopped = {"file": frames[-1][1].co_filename, "line": _line_of(frames[-1][1], frames[-1][2]),
                "function": frames[-1][1].co_qualname, "where": where(frames[-1])}
     ns = program.ns
@@ -500,7 +513,10 @@ def inspect_snapshot(path, as_json):
         return 0
     py = manifest.get("python", {})
     print(f"snapshot {path} ({_human(manifest['size'])}), {manifest.get('kind')} {manifest.get('script')}")
-    print(f"created {manifest.get('created')} by suspendable {manifest.get('engine')}, "
+    created = manifest.get("created")
+    if isinstance(created, (int, float)):
+        created = datetime.datetime.fromtimestamp(created, datetime.timezone.utc).isoformat(timespec="seconds")
+    print(f"created {created} by suspendable {manifest.get('engine')}, "
           f"CPython {py.get('version')} (bytecode magic {py.get('magic')}), {manifest.get('platform')}")
     mine = python_identity()
     if py.get("minor") != mine["minor"] or py.get("magic") != mine["magic"]:
