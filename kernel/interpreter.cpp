@@ -8,6 +8,7 @@
 #include "sigint_policy.hpp"
 #include "suspend_trigger.hpp"
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 
@@ -45,9 +46,51 @@ void interpreter::configure_impl()
             if (is_suspend_magic(code))
                 suspend_trigger::instance().request({{"origin", "magic"}, {"code", code}});
         });
+        server->set_control_filter([this, server](xeus::xmessage& m) {
+            if (m.header().value("msg_type", "") != "suspend_request")
+                return false;
+            nl::json request = {{"origin", "control"},
+                                {"name", m.content().value("name", "")},
+                                {"timeout", m.content().value("timeout", 10.0)},
+                                {"reply", {{"identities", m.identities()}, {"header", m.header()}}}};
+            request_suspend(*server, std::move(request));
+            return true;
+        });
+        server->set_signal_hook([this, server] { request_suspend(*server, {{"origin", "signal"}}); });
     }
+    install_suspend_signal();
     // From here on every entry point takes the GIL itself (requests come from two threads).
     m_main_thread = PyEval_SaveThread();
+}
+
+// I/O thread. A running cell is suspended at its next safe point; an idle kernel saves its namespace on
+// the main thread (the I/O thread never runs Python).
+void interpreter::request_suspend(io_server& server, nl::json request)
+{
+    if (m_cell_running)
+    {
+        suspend_trigger::instance().request(std::move(request));
+        return;
+    }
+    server.post_to_main([request] { call_kernel_json("suspend_idle", {request.dump()}); });
+}
+
+namespace
+{
+void on_suspend_signal(int)
+{
+    io_server::signal_from_handler();
+}
+} // namespace
+
+// SIGUSR1 does what %suspend does. The handler only wakes the I/O thread (async-signal-safe).
+void interpreter::install_suspend_signal()
+{
+    struct sigaction action = {};
+    action.sa_handler = on_suspend_signal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    sigaction(SIGUSR1, &action, nullptr);
 }
 
 nl::json interpreter::execute_request_impl(int execution_counter, const std::string& code, bool silent,

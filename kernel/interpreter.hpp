@@ -16,6 +16,8 @@ struct _ts;
 namespace suspendable
 {
 
+class io_server;
+
 class interpreter final : public xeus::xinterpreter
 {
 public:
@@ -33,6 +35,8 @@ private:
     nl::json is_complete_request_impl(const std::string& code) override;
     nl::json kernel_info_request_impl() override;
     void shutdown_request_impl() override;
+    void request_suspend(io_server& server, nl::json request);
+    void install_suspend_signal();
 
     std::unique_ptr<stream_buffer> m_streams;
     std::unique_ptr<comm_bridge> m_comms;

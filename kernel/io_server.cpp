@@ -30,6 +30,9 @@ enum socket_index
 constexpr std::chrono::milliseconds tick_interval{50};
 
 io_server* g_instance = nullptr;
+// Set by a signal handler, consumed by the I/O thread (lock-free, hence async-signal-safe).
+std::atomic<bool> g_signalled{false};
+std::atomic<int> g_wakeup_fd{-1};
 
 // ZeroMQ calls interrupted by a signal (EINTR) are retried: a stray signal must never kill the kernel
 // (the probe's crash: cppzmq throws on EINTR and nothing in xeus catches it).
@@ -84,6 +87,7 @@ io_server::io_server(zmq::context_t& context, const xeus::xconfiguration& config
     if (m_wakeup_fd < 0)
         throw std::system_error(errno, std::generic_category(), "eventfd");
     g_instance = this;
+    g_wakeup_fd = m_wakeup_fd;
 }
 
 io_server::~io_server()
@@ -91,6 +95,7 @@ io_server::~io_server()
     m_stop_requested = true;
     if (m_io_thread.joinable())
         m_io_thread.join();
+    g_wakeup_fd = -1;
     if (m_wakeup_fd >= 0)
         close(m_wakeup_fd);
     g_instance = nullptr;
@@ -105,6 +110,47 @@ void io_server::set_tick(std::function<void()> tick)
 {
     std::lock_guard<std::mutex> lock(m_hooks_mutex);
     m_tick = std::move(tick);
+}
+
+void io_server::post_to_main(std::function<void()> task)
+{
+    {
+        std::lock_guard<std::mutex> lock(m_inbox_mutex);
+        m_shell_inbox.emplace_back(main_task{std::move(task)});
+    }
+    m_inbox_cv.notify_all();
+}
+
+void io_server::reply_control(const std::vector<std::string>& identities, const nl::json& request_header,
+                              const std::string& msg_type, nl::json content)
+{
+    nl::json sender;
+    {
+        std::lock_guard<std::mutex> lock(m_sender_mutex);
+        sender = m_sender_header.is_object() ? m_sender_header : nl::json::object();
+    }
+    xeus::xmessage reply(identities,
+                         xeus::make_header(msg_type, sender.value("username", "kernel"), sender.value("session", "")),
+                         request_header, nl::json::object(), std::move(content), xeus::buffer_sequence());
+    post(std::make_pair(int(control_socket), std::move(reply)));
+}
+
+void io_server::signal_from_handler()
+{
+    g_signalled = true;
+    int fd = g_wakeup_fd;
+    if (fd >= 0)
+    {
+        uint64_t one = 1;
+        ssize_t written = write(fd, &one, sizeof(one));
+        (void)written;
+    }
+}
+
+void io_server::set_signal_hook(std::function<void()> hook)
+{
+    std::lock_guard<std::mutex> lock(m_hooks_mutex);
+    m_signal_hook = std::move(hook);
 }
 
 void io_server::set_shell_peek(std::function<void(const xeus::xmessage&, bool)> peek)
@@ -289,6 +335,16 @@ void io_server::io_loop()
             (void)got;
         }
         drain_outbox();
+        if (g_signalled.exchange(false))
+        {
+            std::function<void()> hook;
+            {
+                std::lock_guard<std::mutex> lock(m_hooks_mutex);
+                hook = m_signal_hook;
+            }
+            if (hook)
+                hook();
+        }
         if (items[3].revents & ZMQ_POLLIN)
         {
             zmq::multipart_t ping;
@@ -403,10 +459,13 @@ void io_server::run_main_loop()
                 abort_queued(keep);
             }
         }
+        else if (auto* request = std::get_if<internal_request>(&*item))
+        {
+            request->reply->set_value(notify_internal_listener(request->message));
+        }
         else
         {
-            auto& request = std::get<internal_request>(*item);
-            request.reply->set_value(notify_internal_listener(request.message));
+            std::get<main_task>(*item).run();
         }
         m_main_busy = false;
     }

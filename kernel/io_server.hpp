@@ -33,6 +33,11 @@ struct internal_request
     std::shared_ptr<std::promise<nl::json>> reply;
 };
 
+struct main_task
+{
+    std::function<void()> run;
+};
+
 class io_server final : public xeus::xserver
 {
 public:
@@ -57,6 +62,15 @@ public:
     // whether the main thread is running a request (how %suspend reaches a running cell at once).
     void set_shell_peek(std::function<void(const xeus::xmessage&, bool busy)> peek);
 
+    // Any thread: runs `task` on the main thread between requests (work that needs Python while idle).
+    void post_to_main(std::function<void()> task);
+    // Any thread: replies on the control channel to a request the control filter kept (by its routing).
+    void reply_control(const std::vector<std::string>& identities, const nl::json& request_header,
+                       const std::string& msg_type, nl::json content);
+    // Async-signal-safe: makes the I/O thread run the signal hook at its next wake-up.
+    static void signal_from_handler();
+    void set_signal_hook(std::function<void()> hook);
+
     // Main thread, during a request: once it has been answered, queued requests for which `keep` is
     // false get an "aborted" reply without running (cells queued behind a suspended cell).
     void abort_queued_after_current(std::function<bool(const xeus::xmessage&)> keep);
@@ -70,7 +84,7 @@ public:
 private:
     class messenger;
     using outgoing = std::variant<std::pair<int, xeus::xmessage>, xeus::xpub_message>;
-    using shell_item = std::variant<xeus::xmessage, internal_request>;
+    using shell_item = std::variant<xeus::xmessage, internal_request, main_task>;
 
     xeus::xcontrol_messenger& get_control_messenger_impl() override;
     void send_shell_impl(xeus::xmessage message) override;
@@ -121,6 +135,7 @@ private:
     std::function<bool(xeus::xmessage&)> m_control_filter;
     std::function<void()> m_exit_hook;
     std::function<void(const xeus::xmessage&, bool)> m_shell_peek;
+    std::function<void()> m_signal_hook;
     std::function<bool(const xeus::xmessage&)> m_abort_unless; // main thread only
     void abort_queued(const std::function<bool(const xeus::xmessage&)>& keep);
     void send_aborted(const xeus::xmessage& request);

@@ -306,13 +306,46 @@ PyObject* unwind(PyObject*, PyObject* args)
     });
 }
 
-PyObject* take_suspend_request(PyObject*, PyObject*)
+PyObject* take_suspend_request(PyObject*, PyObject* args)
 {
-    std::optional<nl::json> request = suspend_trigger::instance().take();
+    int peek = 0;
+    if (!PyArg_ParseTuple(args, "|p", &peek))
+        return nullptr;
+    std::optional<nl::json> request = suspend_trigger::instance().take(peek != 0);
     if (!request)
         Py_RETURN_NONE;
     std::string text = request->dump();
     return PyUnicode_FromStringAndSize(text.data(), static_cast<Py_ssize_t>(text.size()));
+}
+
+PyObject* restore_suspend_request(PyObject*, PyObject* args)
+{
+    const char* text;
+    if (!PyArg_ParseTuple(args, "s", &text))
+        return nullptr;
+    return guarded([&]() -> PyObject* {
+        suspend_trigger::instance().keep(nl::json::parse(text));
+        Py_RETURN_NONE;
+    });
+}
+
+// suspend_done(request_json, result_json): a control-channel suspend_request gets its suspend_reply.
+PyObject* suspend_done(PyObject*, PyObject* args)
+{
+    const char *request_text, *result_text;
+    if (!PyArg_ParseTuple(args, "ss", &request_text, &result_text))
+        return nullptr;
+    return guarded([&]() -> PyObject* {
+        nl::json request = nl::json::parse(request_text);
+        io_server* server = io_server::instance();
+        if (server != nullptr && request.contains("reply"))
+        {
+            const nl::json& routing = request["reply"];
+            server->reply_control(routing["identities"].get<std::vector<std::string>>(), routing["header"],
+                                  "suspend_reply", nl::json::parse(result_text));
+        }
+        Py_RETURN_NONE;
+    });
 }
 
 // After a cell was suspended: cells queued behind it are aborted, the suspension magics still run.
@@ -337,7 +370,11 @@ PyObject* abort_queued_cells(PyObject*, PyObject*)
 }
 
 PyMethodDef methods[] = {
-    {"take_suspend_request", take_suspend_request, METH_NOARGS, "the pending suspend request (JSON) or None"},
+    {"take_suspend_request", take_suspend_request, METH_VARARGS,
+     "take_suspend_request(peek=False): the pending suspend request (JSON) or None"},
+    {"restore_suspend_request", restore_suspend_request, METH_VARARGS,
+     "restore_suspend_request(json): keep a taken request pending (no new pending call)"},
+    {"suspend_done", suspend_done, METH_VARARGS, "suspend_done(request_json, result_json): answer a control request"},
     {"abort_queued_cells", abort_queued_cells, METH_NOARGS, "abort queued cells after this one (not magics)"},
     {"run_cell", run_cell, METH_VARARGS, "run_cell(code, globals) -> value, or SUSPENDED"},
     {"resume_cell", resume_cell, METH_VARARGS, "resume_cell(frames, exc, send=None) -> value, or SUSPENDED"},

@@ -1,6 +1,7 @@
 #include "suspend_trigger.hpp"
 
-#include "frames/frame_engine.hpp"
+#include "fd_capture.hpp"
+#include "py_ref.hpp"
 
 namespace suspendable
 {
@@ -11,21 +12,46 @@ suspend_trigger& suspend_trigger::instance()
     return trigger;
 }
 
+namespace
+{
+
+// Runs on the main thread at the running cell's next eval-breaker check, with the GIL. Python decides
+// (suspension._arm_requested): the cell may have ended meanwhile, and the request carries its timeout.
+// Nothing may propagate into the user's code from here.
+int pending_arm(void*)
+{
+    py_ref module = py_ref::steal(PyImport_ImportModule("suspendable_kernel.suspension"));
+    py_ref result = module ? py_ref::steal(PyObject_CallMethod(module.get(), "_arm_requested", nullptr)) : py_ref();
+    if (!result)
+        kernel_log("arming a suspend failed: " + fetch_error_message());
+    return 0;
+}
+
+} // namespace
+
 bool suspend_trigger::request(nlohmann::json request)
 {
     {
         std::lock_guard<std::mutex> lock(m_mutex);
         m_pending = std::move(request);
     }
-    return frames::request_from_any_thread();
+    return Py_AddPendingCall(pending_arm, nullptr) == 0;
 }
 
-std::optional<nlohmann::json> suspend_trigger::take()
+std::optional<nlohmann::json> suspend_trigger::take(bool peek)
 {
     std::lock_guard<std::mutex> lock(m_mutex);
-    std::optional<nlohmann::json> r = std::move(m_pending);
-    m_pending.reset();
+    std::optional<nlohmann::json> r = m_pending;
+    if (!peek)
+        m_pending.reset();
     return r;
+}
+
+void suspend_trigger::keep(nlohmann::json request)
+{
+    std::lock_guard<std::mutex> lock(m_mutex);
+    if (!m_pending)
+        m_pending = std::move(request);
 }
 
 bool is_suspend_magic(const std::string& code)

@@ -1,7 +1,8 @@
-// Suspend requests that come from outside the running cell. Today: a `%suspend` cell queued while
-// another cell runs, seen by the I/O thread as it arrives. The request is recorded here and the engine is
-// armed from the I/O thread (Py_AddPendingCall: no GIL needed, so a busy cell never blocks the I/O
-// thread); the cell's safe-point callback, on the main thread, takes the request.
+// Suspend requests that come from outside the running cell: a `%suspend` cell queued while another cell
+// runs (seen by the I/O thread as it arrives), a control-channel suspend_request, SIGUSR1. The request is
+// recorded here and a pending call is queued (Py_AddPendingCall: no GIL needed, so a busy cell never
+// blocks the I/O thread); on the main thread Python arms the engine, and the cell's safe-point callback
+// takes the request.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -18,11 +19,14 @@ class suspend_trigger
 public:
     static suspend_trigger& instance();
 
-    // Any thread. `request` describes the origin ({"origin": "magic", "code": "%suspend NAME ..."}).
-    // Returns false if the engine could not be armed.
+    // Any thread. `request` describes the origin ({"origin": "magic", "code": "%suspend NAME ..."},
+    // {"origin": "control", "name": ..., "timeout": ..., "reply": routing}, {"origin": "signal"}).
+    // Returns false if the pending call could not be queued.
     bool request(nlohmann::json request);
-    // Main thread, from the safe-point callback: the pending request, if any (consumed).
-    std::optional<nlohmann::json> take();
+    // Main thread: the pending request, if any (consumed unless `peek`).
+    std::optional<nlohmann::json> take(bool peek = false);
+    // Main thread: puts a taken request back, unless a newer one arrived (no new pending call).
+    void keep(nlohmann::json request);
 
 private:
     std::mutex m_mutex;

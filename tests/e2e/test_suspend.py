@@ -219,3 +219,53 @@ def test_a_damaged_snapshot_is_refused_and_the_kernel_lives(fresh_kernel, jupyte
     assert ex.status == "error", ex.describe()
     assert "cannot resume" in strip_ansi(ex.error["evalue"]), ex.describe()
     assert fresh_kernel.eval_text("y + 1") == "3"
+
+
+def test_suspend_request_on_the_control_channel(fresh_kernel):
+    expected = "".join(f"epoch {i} {3 * i}\n" for i in range(20))
+    running = fresh_kernel.send_execute(TRAINING)
+    _wait_for_output(fresh_kernel, running, "epoch 3 ")
+    msg_id = fresh_kernel.send("control", "suspend_request", {"name": "via-control"})
+    reply = fresh_kernel.wait_reply("control", msg_id, timeout=10)
+    assert reply.msg_type == "suspend_reply"
+    content = reply.content
+    assert content["status"] == "ok" and content["name"] == "via-control", content
+    assert content["cell_suspended"] is True and content["size"] > 0
+    assert content["location"]["function"] in ("train", "step") and content["location"]["line"] > 0, content
+    fresh_kernel.collect(running, timeout=10)
+    assert running.status == "aborted", running.describe()
+    resumed = fresh_kernel.ok("%resume via-control", timeout=60)
+    assert _stdout(running) + _stdout(resumed) == expected
+    assert _result(resumed) == "570"
+
+
+def test_suspend_request_while_idle_saves_the_namespace(fresh_kernel):
+    fresh_kernel.ok("kept = {'a': [1, 2, 3]}")
+    msg_id = fresh_kernel.send("control", "suspend_request", {"name": "idle-control"})
+    content = fresh_kernel.wait_reply("control", msg_id, timeout=10).content
+    assert content["status"] == "ok" and content["cell_suspended"] is False, content
+    fresh_kernel.restart()
+    fresh_kernel.ok("%resume idle-control")
+    assert fresh_kernel.eval_text("kept['a'][2]") == "3"
+
+
+def test_sigusr1_suspends_the_running_cell(fresh_kernel):
+    import os
+    import signal
+
+    expected = "".join(f"epoch {i} {3 * i}\n" for i in range(20))
+    running = fresh_kernel.send_execute(TRAINING)
+    _wait_for_output(fresh_kernel, running, "epoch 3 ")
+    os.kill(fresh_kernel.pid, signal.SIGUSR1)
+    fresh_kernel.collect(running, timeout=10)
+    assert running.status == "aborted", running.describe()
+    assert "Continue with: %resume" in running.stderr, running.describe()
+    resumed = fresh_kernel.ok("%resume", timeout=60)  # default: this kernel's latest session
+    assert _stdout(running) + _stdout(resumed) == expected
+    assert _result(resumed) == "570"
+
+
+def test_kernel_info_advertises_suspension(kernel):
+    info = kernel.request("kernel_info_request", {})
+    assert info["suspendable"]["suspend_request"] is True, info
+    assert "%suspend" in info["suspendable"]["magics"]

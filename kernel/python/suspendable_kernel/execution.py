@@ -2,6 +2,7 @@
 registered in linecache, so tracebacks show the lines) and run with exec(): the cell's module frame is
 the base frame the snapshot engine captures from. IPython's input transformers still handle %magic,
 %%cell magic, !cmd and obj?; the value of the last expression goes to sys.displayhook (via display_last.show)."""
+import __future__
 import ast
 import io
 import linecache
@@ -79,7 +80,18 @@ def compile_cell(shell, source, filename, display=True):
     if display and not ends_with_semicolon(source):
         tree = _display_last_expression(tree)
     flags = shell.compile.flags | PyCF_ALLOW_TOP_LEVEL_AWAIT
-    return compile(tree, filename, "exec", flags=flags, dont_inherit=True)
+    code = compile(tree, filename, "exec", flags=flags, dont_inherit=True)
+    _remember_future_features(shell, code)
+    return code
+
+
+def _remember_future_features(shell, code):
+    """`from __future__ import x` in a cell applies to every later cell, as in IPython (codeop.Compile
+    does this when it compiles; we compile ourselves)."""
+    for name in __future__.all_feature_names:
+        flag = getattr(__future__, name).compiler_flag
+        if code.co_flags & flag:
+            shell.compile.flags |= flag
 
 
 def run_cell(shell, raw_cell, count, silent, store_history):

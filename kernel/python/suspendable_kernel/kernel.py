@@ -28,6 +28,10 @@ def start():
     global _shell
     # As in ipykernel: figures show inline without %matplotlib inline.
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    # Modules next to the notebook are importable, as in every Python kernel (after our own packages,
+    # which a user's file must not shadow).
+    if "" not in sys.path:
+        sys.path.insert(1, "")
     streams.install()
     comms.install()
     _shell = shell_module.create()
@@ -57,7 +61,12 @@ def kernel_info():
         "help_links": [
             {"text": "Python Reference", "url": f"https://docs.python.org/{v.major}.{v.minor}"},
             {"text": "IPython Reference", "url": "https://ipython.readthedocs.io/en/stable/"},
+            {"text": "Suspend and resume cells (%suspend, %resume, %sessions)",
+             "url": "https://github.com/suspendable/suspendable#using-it"},
         ],
+        # Front ends detect the capability here: suspend_request on control, the magics, SIGUSR1.
+        "suspendable": {"version": __version__, "suspend_request": True, "signal": "SIGUSR1",
+                        "magics": ["%suspend", "%resume", "%sessions"]},
         "debugger": False,
     }
 
@@ -143,6 +152,11 @@ def history_search(pattern, raw, output, n, unique):
     return _history(_shell.history_manager.search(pattern, raw=raw, output=output, n=n, unique=unique))
 
 
+def suspend_idle(request_json):
+    suspension.suspend_idle(json.loads(request_json))
+    return {"status": "ok"}
+
+
 def shutdown():
     if _shell is not None:
         _shell.history_manager.end_session()
@@ -153,4 +167,4 @@ def shutdown():
 
 
 _HANDLERS = {f.__name__: f for f in (start, kernel_info, execute, complete, inspect, is_complete, history_tail,
-                                     history_range, history_search, shutdown)}
+                                     history_range, history_search, suspend_idle, shutdown)}

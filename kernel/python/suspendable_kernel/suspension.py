@@ -45,6 +45,7 @@ class _State:
     shell = None
     kernel_id = ""
     base_code = None       # code of the cell being executed (or resumed)
+    running = False        # a cell (or resumed chain) is executing: requests suspend it
     cell_count = None
     suspended = None       # _Suspended, or None
     outcome = None         # result of the last request, reported by the next %suspend cell
@@ -178,17 +179,76 @@ def _write(kind, name, frames, exc):
 
 
 # ---------------------------------------------------------------- the running cell
+def _configure(timeout):
+    _engine.configure(base_code=_state.base_code, callback=_on_safe_point, timeout=timeout,
+                      private_prefix=_PACKAGE_DIR, on_abandon=_on_abandon)
+
+
 def prepare(code, count):
     """Before a cell runs: a request from now on suspends this cell."""
     _state.base_code = code
     _state.cell_count = count
-    _engine.configure(base_code=code, callback=_on_safe_point, timeout=DEFAULT_TIMEOUT,
-                      private_prefix=_PACKAGE_DIR, on_abandon=_on_abandon)
+    _state.running = True
+    _configure(DEFAULT_TIMEOUT)
 
 
 def finish():
+    """After the cell: a request that found no safe point before the cell ended is served as a
+    suspend while idle (the namespace is saved) - except %suspend, whose own cell does that."""
+    _state.running = False
     _engine.disarm()
-    _kernel.take_suspend_request()  # a request that came too late for this cell is dropped
+    raw = _kernel.take_suspend_request()
+    if raw:
+        request = json.loads(raw)
+        if request.get("origin") != "magic":
+            suspend_idle(request)
+
+
+def _arm_requested():
+    """Pending call from the I/O thread's request, on the main thread while a cell runs."""
+    raw = _kernel.take_suspend_request(True)
+    if not _state.running or not raw:
+        return  # the cell ended first: finish() answered the request
+    request = json.loads(raw)
+    try:
+        timeout = float(request.get("timeout") or parse_options(_magic_line(request.get("code", "")))["timeout"])
+    except Exception:  # noqa: BLE001 - a bad option is reported by the %suspend cell itself
+        timeout = DEFAULT_TIMEOUT
+    _configure(timeout)
+    _engine.arm()
+
+
+def _reply(request, result):
+    """Answers a control-channel suspend_request (other origins report through cells)."""
+    if request.get("origin") == "control":
+        _kernel.suspend_done(json.dumps(request), json.dumps(result, default=str))
+
+
+def _failure(request, why):
+    _state.outcome = {"ok": False, "why": why}
+    _reply(request, {"status": "error", "ename": "SuspendError", "evalue": why, "traceback": [why]})
+    if request.get("origin") != "magic":
+        print(f"\n[suspendable] suspend refused, the cell keeps running: {why}", file=sys.stderr, flush=True)
+
+
+def _request_name(request):
+    if request.get("origin") == "magic":
+        return parse_options(_magic_line(request.get("code", "")))["name"]
+    name = request.get("name")
+    return store.validate_name(name) if name else None
+
+
+def suspend_idle(request):
+    """A request while no cell runs: the namespace is saved."""
+    started = time.monotonic()
+    try:
+        name = _request_name(request) or _default_name()
+        path, size = _write(SNAPSHOT_KIND_NAMESPACE, name, None, None)
+    except Exception as e:  # noqa: BLE001 - the reply says why
+        _failure(request, str(e))
+        return
+    _reply(request, {"status": "ok", "name": name, "path": path, "size": size, "location": None,
+                     "cell_suspended": False, "seconds": time.monotonic() - started})
 
 
 def _describe(where, count):
@@ -198,41 +258,48 @@ def _describe(where, count):
 
 def _on_safe_point(frame):
     raw = _kernel.take_suspend_request()
-    request = json.loads(raw) if raw else {"origin": "unknown", "code": ""}
+    request = json.loads(raw) if raw else {"origin": "unknown"}
     started = time.monotonic()
     try:
-        opts = parse_options(_magic_line(request.get("code", "")))
+        name = _request_name(request) or _default_name()
     except Exception as e:  # noqa: BLE001
-        _state.outcome = {"ok": False, "why": str(e)}
+        _failure(request, str(e))
         return True
     try:
         captured = _engine.capture(frame, _state.base_code, 0)
     except RuntimeError as e:
-        _state.outcome = {"ok": False, "why": str(e)}
+        _failure(request, str(e))
         return True
     frames, exc = captured
     if any(f[7] is not None for f in frames):
+        _kernel_keep(request)
         return False  # a C layer between frames cannot be unwound in place: wait for a plain chain
-    name = opts["name"] or _default_name()
     try:
         path, size = _write(SNAPSHOT_KIND_CELL, name, frames, exc)
     except SuspendError as e:
-        _state.outcome = {"ok": False, "why": str(e)}
-        print(f"\n[suspendable] suspend refused, this cell keeps running: {e}", file=sys.stderr, flush=True)
+        _failure(request, str(e))
         return True
     where = _location(frames)
     seconds = time.monotonic() - started
     _state.suspended = _Suspended(captured, name, path, where, _state.cell_count)
-    _state.outcome = {"ok": True, "name": name, "path": path, "size": size, "where": where,
-                      "seconds": seconds, "requested": request.get("arrived")}
+    _state.outcome = {"ok": True, "name": name, "path": path, "size": size, "where": where, "seconds": seconds}
+    _reply(request, {"status": "ok", "name": name, "path": path, "size": size, "location": where,
+                     "cell_suspended": True, "seconds": seconds})
     sys.stdout.flush()
     sys.stderr.flush()
     _kernel.unwind(frame, _state.base_code)
     return True
 
 
+def _kernel_keep(request):
+    """Puts a request back while the engine keeps looking for a safe point."""
+    _kernel.restore_suspend_request(json.dumps(request))
+
+
 def _on_abandon(reason):
-    _state.outcome = {"ok": False, "why": f"no safe point within {DEFAULT_TIMEOUT:g} s: {reason}"}
+    raw = _kernel.take_suspend_request()
+    request = json.loads(raw) if raw else {"origin": "unknown"}
+    _failure(request, f"no safe point within the timeout: {reason}")
 
 
 def announce_suspended():
