@@ -20,7 +20,14 @@ packages=(
   # tests and benchmarks
   libgtest-dev python3-pytest python3-pexpect python3-numpy python3-pandas python3-dill
   python3-ipykernel xpython tmux
+  # browser test (tests/browser): the classic Notebook in headless Chromium, driven by playwright-core
+  chromium
 )
+# node and npm for the browser test: Debian's, unless a node is installed already (NodeSource's nodejs
+# bundles npm and conflicts with Debian's npm package).
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
