@@ -11,11 +11,13 @@ Tag "widget": the cell needs ipywidgets. Bookworm's nbclient 0.7.2 crashes on th
 ipywidgets 6.0 (it reads data["state"], widget protocol 2; ipywidgets 6 speaks protocol 1), so the
 `jupyter nbconvert --execute` command-line test runs the notebook without its "widget" cells; the nbclient test
 runs every cell with a client that accepts both protocols.
+A notebook that uses the suspension magics (%suspend, %resume, %checkpoint, %autocheckpoint, %sessions,
+%migrate) or `import suspendable` runs only on python-suspendable (skipped on the reference kernels).
 Every code cell not tagged "raises-exception" must run without error, and a cell tagged "raises-exception"
 must raise. The notebook's kernelspec metadata must name python-suspendable.
 """
 
-import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -28,6 +30,12 @@ from harness import REPO, strip_ansi
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 TEXT_MIMES = ("text/plain", "text/html", "text/markdown", "text/latex")
+SUSPENSION = re.compile(r"^\s*(%(suspend|resume|checkpoint|autocheckpoint|sessions|migrate)\b|import suspendable\b"
+                        r"|from suspendable\b)", re.M)
+
+
+def needs_suspension(nb) -> bool:
+    return any(c.cell_type == "code" and SUSPENSION.search(c.source) for c in nb.cells)
 
 
 def _as_list(value):
@@ -126,6 +134,8 @@ class Protocol1TolerantClient(NotebookClient):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_notebook_runs(path, kernel_name, workdir):
     nb = nbformat.read(str(path), as_version=4)
+    if kernel_name != "python-suspendable" and needs_suspension(nb):
+        pytest.skip(f"{path.name} uses suspension; kernel {kernel_name} has none")
     client = Protocol1TolerantClient(
         nb,
         kernel_name=kernel_name,
