@@ -30,7 +30,7 @@ class Console:
             clean = ANSI.sub(b"", self.seen)
             match = regex.search(clean)
             if match:
-                self.seen = b""
+                self.seen = clean[match.end():]  # what follows the match is for the next expectation
                 return match
             left = deadline - time.monotonic()
             if left <= 0:
@@ -109,13 +109,14 @@ def test_console_input_and_streaming(console):
     c.expect_text(r"In \[2\]: ")
     c.line("import time")
     c.expect_text(r"In \[3\]: ")
-    t0 = time.monotonic()
     c.line("for i in range(3): print('tick', i); time.sleep(0.5)")
     c.expect_text(r"tick 0")
-    first = time.monotonic() - t0
+    t_first = time.monotonic()
     c.expect_text(r"tick 2")
+    gap = time.monotonic() - t_first
     c.expect_text(r"In \[4\]: ")
-    assert first < 1.2, f"first output line appeared after {first:.2f}s (not streamed)"
+    # Printed 1 s apart: a console fed by a streaming kernel shows them 1 s apart, not together at the end.
+    assert gap > 0.7, f"tick 0 and tick 2 appeared {gap:.2f}s apart (output not streamed)"
     c.line("print('hello', name)")
     c.expect_text(r"hello Ada")
     c.line("exit")
