@@ -24,8 +24,9 @@ def _wait_busy(kernel, ex, seconds=0.3):
         "import threading\nthreading.Event().wait(10)",
         "import subprocess\nsubprocess.run(['sleep', '10'])",
         "!sleep 10",
+        "while True:\n    print('x' * 200)",
     ],
-    ids=["sleep", "busy-loop", "event-wait", "subprocess", "shell-escape"],
+    ids=["sleep", "busy-loop", "event-wait", "subprocess", "shell-escape", "print-loop"],
 )
 def test_interrupt_running_cell(fresh_kernel, code):
     k = fresh_kernel
@@ -174,3 +175,48 @@ def test_shutdown_with_a_running_background_thread(fresh_kernel):
     elapsed = time.monotonic() - t0
     assert not k.km.is_alive()
     assert elapsed < 5.0, f"shutdown took {elapsed:.2f}s"
+
+
+def test_restart_while_waiting_for_input(fresh_kernel):
+    k = fresh_kernel
+    ex = k.send_execute("input('never answered: ')", allow_stdin=True)
+    deadline = time.monotonic() + 15
+    while not k.messages("stdin", ex.msg_id):
+        assert time.monotonic() < deadline, "no input_request"
+        k.pump(0.1)
+    t0 = time.monotonic()
+    k.restart(timeout=60)
+    elapsed = time.monotonic() - t0
+    assert k.eval_text("'fresh'") == "'fresh'"
+    assert elapsed < 15, f"restart of a kernel waiting for input took {elapsed:.1f}s"
+
+
+def test_shutdown_while_waiting_for_input(fresh_kernel):
+    k = fresh_kernel
+    ex = k.send_execute("input('never answered: ')", allow_stdin=True)
+    deadline = time.monotonic() + 15
+    while not k.messages("stdin", ex.msg_id):
+        assert time.monotonic() < deadline, "no input_request"
+        k.pump(0.1)
+    t0 = time.monotonic()
+    k.km.shutdown_kernel(now=False)
+    elapsed = time.monotonic() - t0
+    assert not k.km.is_alive()
+    assert elapsed < 5.0, f"shutdown of a kernel waiting for input took {elapsed:.2f}s"
+
+
+def test_interrupts_racing_with_executions(fresh_kernel):
+    """SIGINTs landing just before, during or just after short cells: every request is answered (ok, or
+    KeyboardInterrupt for a cell that was hit) and the kernel stays usable."""
+    k = fresh_kernel
+    statuses = []
+    for i in range(15):
+        ex = k.send_execute(f"v = {i}\nimport time\ntime.sleep(0.01 * {i % 4})")
+        time.sleep(0.005 * (i % 5))
+        k.interrupt()
+        k.collect(ex, timeout=15)
+        statuses.append((ex.status, ex.content.get("ename")))
+        assert ex.status == "ok" or ex.content.get("ename") == "KeyboardInterrupt", ex.describe()
+    assert k.is_alive(), statuses
+    time.sleep(0.3)
+    assert k.ok("'usable'").result["text/plain"] == "'usable'", statuses
