@@ -232,7 +232,7 @@ class Harness:
             return oc
         oc.ok = False
         if rc != prog.ref_rc:
-            oc.reason = "exit status %s, reference %s" % (rc, prog.ref_rc)
+            oc.reason = (oc.reason + "; " if oc.reason else "") + "exit status %s, reference %s" % (rc, prog.ref_rc)
         if out != expected:
             oc.reason = (oc.reason + "; " if oc.reason else "") + "stdout differs"
             oc.details = self.diff(expected, out)
