@@ -216,6 +216,8 @@ PyObject* apply_link(PyObject* link, PyObject* result)
     return nullptr;
 }
 
+bool exit_for_loop(PyObject* link, cpy::iframe* outer);
+
 // FOR_ITER after __next__ raised StopIteration: pop the iterator and continue at the loop's exit (the
 // jump target stored in the link). Returns false if this link/result is not that case.
 bool end_for_loop(PyObject* link, PyObject* result, cpy::iframe* outer)
@@ -223,16 +225,43 @@ bool end_for_loop(PyObject* link, PyObject* result, cpy::iframe* outer)
     if (result != nullptr || link == Py_None || !PyErr_ExceptionMatches(PyExc_StopIteration))
         return false;
     const char* kind = PyUnicode_AsUTF8(PyTuple_GET_ITEM(link, 0));
-    if (kind == nullptr || std::strcmp(kind, trampoline::link_next) != 0)
+    if (kind == nullptr || (std::strcmp(kind, trampoline::link_next) != 0 && std::strcmp(kind, trampoline::link_filter) != 0))
         return false; // a StopIteration propagating through another link stays set
+    PyErr_Clear();
+    return exit_for_loop(link, outer);
+}
+
+// Pops the loop's iterator and continues at FOR_ITER's jump target (link[1]).
+bool exit_for_loop(PyObject* link, cpy::iframe* outer)
+{
     long target = PyLong_AsLong(PyTuple_GET_ITEM(link, 1));
     if (target <= 0 || target >= Py_SIZE(outer->f_code) || outer->stacktop <= cpy::nlocalsplus(outer))
-        return false;
-    PyErr_Clear();
+        throw std::logic_error("restored FOR_ITER has no loop to leave");
     PyObject* iterator = outer->localsplus[--outer->stacktop];
     Py_XDECREF(iterator);
     outer->prev_instr = _PyCode_CODE(outer->f_code) + target - 1;
     return true;
+}
+
+bool is_filter(PyObject* link)
+{
+    if (link == Py_None)
+        return false;
+    const char* kind = PyUnicode_AsUTF8(PyTuple_GET_ITEM(link, 0));
+    return kind != nullptr && std::strcmp(kind, trampoline::link_filter) == 0;
+}
+
+// filter_next after the predicate returned `verdict` (consumed): the item if true, else the filter's
+// next item; NULL without an exception when the filter is exhausted, NULL with one on error.
+PyObject* filter_result(PyObject* link, PyObject* verdict)
+{
+    int ok = PyObject_IsTrue(verdict);
+    Py_DECREF(verdict);
+    if (ok < 0)
+        return nullptr;
+    if (ok)
+        return py_ref::borrow(PyTuple_GET_ITEM(link, 3)).release();
+    return PyIter_Next(PyTuple_GET_ITEM(link, 2));
 }
 
 // Empties the captured lists so that values die when the restored frames drop them, not when the
@@ -358,7 +387,19 @@ py_ref resume_chain(PyObject* frames, PyObject* exc_value, PyObject* send_value)
             throwflag = 0;
             continue;
         }
-        result = apply_link(links[static_cast<size_t>(i)].get(), result);
+        if (result != nullptr && is_filter(links[static_cast<size_t>(i)].get()))
+        {
+            result = filter_result(links[static_cast<size_t>(i)].get(), result);
+            if (result == nullptr && !PyErr_Occurred())
+            {
+                exit_for_loop(links[static_cast<size_t>(i)].get(), owned[static_cast<size_t>(i - 1)].get());
+                links[static_cast<size_t>(i)].reset();
+                throwflag = 0;
+                continue;
+            }
+        }
+        else
+            result = apply_link(links[static_cast<size_t>(i)].get(), result);
         links[static_cast<size_t>(i)].reset();
         if (result != nullptr)
         {

@@ -343,8 +343,25 @@ bridge compare_bridge(cpy::iframe* callee, cpy::iframe* caller, const bytecode::
     return b;
 }
 
-// FOR_ITER on an iterator whose __next__ is Python code (slot_tp_iternext): [iter] -> [iter, value], or
-// on StopIteration the iterator is popped and the loop exits to the jump target. No caches.
+// The function a map/filter object calls, from its __reduce__ ((type, (func, *iterables))).
+PyObject* applied_function(PyObject* it)
+{
+    py_ref reduced = py_ref::steal(PyObject_CallMethod(it, "__reduce__", nullptr));
+    if (!reduced || !PyTuple_Check(reduced.get()) || PyTuple_GET_SIZE(reduced.get()) < 2 ||
+        !PyTuple_Check(PyTuple_GET_ITEM(reduced.get(), 1)) || PyTuple_GET_SIZE(PyTuple_GET_ITEM(reduced.get(), 1)) < 1)
+    {
+        PyErr_Clear();
+        return nullptr;
+    }
+    return PyTuple_GET_ITEM(PyTuple_GET_ITEM(reduced.get(), 1), 0); // borrowed: the map/filter holds it
+}
+
+// FOR_ITER driving Python code: [iter] -> [iter, value], or on StopIteration the iterator is popped and
+// the loop exits to the jump target. No caches. Transparent C layers:
+// - slot_tp_iternext: calls __next__ and returns its result;
+// - map_next: calls func(*items) and returns its result;
+// - filter_next: calls pred(item); the C state is the item and the loop over falsy results, which the
+//   "filter" link redoes (push the item, or take the next one from the filter object).
 bridge next_bridge(cpy::iframe* callee, cpy::iframe* caller, const bytecode::instruction& ins)
 {
     bridge b;
@@ -356,16 +373,36 @@ bridge next_bridge(cpy::iframe* callee, cpy::iframe* caller, const bytecode::ins
         return b;
     }
     PyObject* it = slot(caller, d - 1);
+    auto* code = reinterpret_cast<PyObject*>(callee->f_code);
     b.why = std::string(Py_TYPE(it)->tp_name) + ".__next__()";
     if (PyGen_CheckExact(it))
+    {
         b.why = "a running generator " + to_string(reinterpret_cast<PyGenObject*>(it)->gi_qualname) + "()";
-    if (method_code(it, "__next__") != reinterpret_cast<PyObject*>(callee->f_code))
+        return b;
+    }
+    const char* kind = nullptr;
+    if (Py_IS_TYPE(it, &PyMap_Type) && code_of_or_null(applied_function(it)) == code)
+        kind = link_next;
+    else if (Py_IS_TYPE(it, &PyFilter_Type) && code_of_or_null(applied_function(it)) == code &&
+             callee->f_code->co_argcount >= 1 && callee->localsplus[0] != nullptr)
+        kind = link_filter;
+    else if (method_code(it, "__next__") == code)
+        kind = link_next;
+    if (kind == nullptr)
         return b;
     b.ok = true;
     b.lasti = ins.index;
     b.depth = d;
-    b.kind = link_next;
+    b.kind = kind;
     b.data.push_back(check(PyLong_FromLong(bytecode::jump_target(ins))));
+    if (kind == link_filter)
+    {
+        PyObject* item = callee->localsplus[0];
+        if (PyCell_Check(item) && (callee->f_code->co_flags & CO_OPTIMIZED))
+            item = PyCell_GET(item); // the argument is a cell of a closure
+        b.data.push_back(py_ref::borrow(it));
+        b.data.push_back(py_ref::borrow(item));
+    }
     return b;
 }
 

@@ -35,12 +35,16 @@ bridge analyse(cpy::iframe* callee, cpy::iframe* caller);
 //             NotImplemented, the remaining steps of binary_op1 / binary_iop1
 //   "compare" (left, right, op, role)                 a Python rich comparison from COMPARE_OP: on
 //             NotImplemented, the remaining steps of do_richcompare
-//   "next"    (target,)                               __next__ from FOR_ITER: StopIteration ends the loop
+//   "next"    (target,)                               __next__ / map's function from FOR_ITER: the result is
+//             the loop value; StopIteration ends the loop
+//   "filter"  (target, filter, item)                  filter's predicate from FOR_ITER: a true result
+//             yields the item, a false one the filter's next item (or the end of the loop)
 inline constexpr const char* link_init = "init";
 inline constexpr const char* link_getattr = "getattr";
 inline constexpr const char* link_binop = "binop";
 inline constexpr const char* link_compare = "compare";
 inline constexpr const char* link_next = "next";
+inline constexpr const char* link_filter = "filter";
 
 // The rest of a binary operator or comparison after the Python method the restored frame ran returned
 // NotImplemented (new reference, or NULL with an exception). `link` is the captured link tuple.

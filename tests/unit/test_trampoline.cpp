@@ -250,6 +250,62 @@ TEST_F(trampoline, for_loop_ends_when_the_restored_next_stops)
         "assert resume() == ['x', 'else']\n");
 }
 
+TEST_F(trampoline, map_driven_by_a_for_loop)
+{
+    run("def square(v):\n"
+        "    if v == 2:\n"
+        "        snap()\n"
+        "    return v * v\n"
+        "def main():\n"
+        "    out = []\n"
+        "    for s in map(square, range(4)):\n"
+        "        out.append(s)\n"
+        "    return out\n"
+        "assert main() == [0, 1, 4, 9]\n"
+        "assert links() == [None, 'next'], links()\n"
+        "assert resume() == [0, 1, 4, 9]\n");
+}
+
+TEST_F(trampoline, filter_driven_by_a_for_loop)
+{
+    run("def keep(v):\n"
+        "    if v in (3, 5):\n"
+        "        snap()\n"
+        "    return v % 2 == 0 or v == 5\n"
+        "def main(stop):\n"
+        "    out = []\n"
+        "    for s in filter(keep, range(stop)):\n"
+        "        out.append(s)\n"
+        "    else:\n"
+        "        out.append('end')\n"
+        "    return out\n"
+        "assert main(7) == [0, 2, 4, 5, 6, 'end']\n"
+        "assert links() == [None, 'filter'], links()\n"
+        "first = captured.pop()\n"
+        "captured.append(first)\n"
+        "assert resume() == [0, 2, 4, 5, 6, 'end']  # rejected 3: the filter moves on to 4\n"
+        "captured.clear()\n"
+        "assert main(4) == [0, 2, 'end']\n"
+        "assert resume() == [0, 2, 'end']  # rejected 3 was the last item: the loop ends\n");
+}
+
+TEST_F(trampoline, running_generator_driven_by_for_is_named)
+{
+    run("def probe():\n"
+        "    try:\n"
+        "        E.capture_caller(main.__code__, 1)\n"
+        "    except RuntimeError as e:\n"
+        "        errors.append(str(e))\n"
+        "def gen():\n"
+        "    probe()\n"
+        "    yield 1\n"
+        "def main():\n"
+        "    return [v for v in gen()]\n"
+        "errors = []\n"
+        "main()\n"
+        "assert errors and 'running generator' in errors[0], errors\n");
+}
+
 TEST_F(trampoline, stateful_native_code_blocks_the_capture)
 {
     run("def key(v):\n"
