@@ -146,6 +146,65 @@ PyObject* make_frame(PyObject*, PyObject* args)
     return reinterpret_cast<PyObject*>(f);
 }
 
+// text_reader_state(f) -> (unread decoded text, decoder) of an io.TextIOWrapper, or None.
+// `for line in f` disables f.tell() (Modules/_io/textio.c keeps no snapshot while iterating); the
+// position can still be derived from what the wrapper decoded but did not hand out yet. That state is
+// in textio's private struct, whose 3.11 layout is mirrored here and validated against public
+// attributes (buffer, _CHUNK_SIZE, encoding) before anything is read: on any mismatch, None.
+struct textio_311
+{
+    PyObject_HEAD
+    int ok;
+    int detached;
+    Py_ssize_t chunk_size;
+    PyObject* buffer;
+    PyObject* encoding;
+    PyObject* encoder;
+    PyObject* decoder;
+    PyObject* readnl;
+    PyObject* errors;
+    const char* writenl;
+    char line_buffering, write_through, readuniversal, readtranslate, writetranslate, seekable, has_read1, telling,
+        finalizing;
+    void* encodefunc;
+    char encoding_start_of_stream;
+    PyObject* decoded_chars;
+    Py_ssize_t decoded_chars_used;
+};
+
+PyObject* text_reader_state(PyObject*, PyObject* f)
+{
+    py_ref io = py_ref::steal(PyImport_ImportModule("io"));
+    py_ref text_type = io ? py_ref::steal(PyObject_GetAttrString(io.get(), "TextIOWrapper")) : py_ref();
+    if (!text_type)
+        return nullptr;
+    if (!Py_IS_TYPE(f, reinterpret_cast<PyTypeObject*>(text_type.get())))
+        return none();
+    const auto* t = reinterpret_cast<const textio_311*>(f);
+    py_ref buffer = py_ref::steal(PyObject_GetAttrString(f, "buffer"));
+    py_ref chunk = py_ref::steal(PyObject_GetAttrString(f, "_CHUNK_SIZE"));
+    py_ref encoding = py_ref::steal(PyObject_GetAttrString(f, "encoding"));
+    if (!buffer || !chunk || !encoding)
+    {
+        PyErr_Clear();
+        return none();
+    }
+    bool layout_ok = t->ok == 1 && t->detached == 0 && t->buffer == buffer.get() &&
+                     PyLong_AsSsize_t(chunk.get()) == t->chunk_size && t->encoding == encoding.get() &&
+                     (t->decoded_chars == nullptr || PyUnicode_Check(t->decoded_chars)) &&
+                     t->decoded_chars_used >= 0 &&
+                     (t->decoded_chars == nullptr || t->decoded_chars_used <= PyUnicode_GET_LENGTH(t->decoded_chars));
+    if (PyErr_Occurred())
+        PyErr_Clear();
+    if (!layout_ok)
+        return none();
+    py_ref rest = t->decoded_chars == nullptr
+                      ? check(PyUnicode_FromString(""))
+                      : check(PyUnicode_Substring(t->decoded_chars, t->decoded_chars_used,
+                                                  PyUnicode_GET_LENGTH(t->decoded_chars)));
+    return Py_BuildValue("(NO)", rest.release(), t->decoder != nullptr ? t->decoder : Py_None);
+}
+
 PyObject* describe_blocker(PyObject*, PyObject* args)
 {
     PyObject *frame, *base;
@@ -233,6 +292,8 @@ PyMethodDef methods[] = {
     {"stack_depths", stack_depths, METH_O, "stack_depths(code) -> list of depths per code unit (-1: none)"},
     {"frame_info", frame_info, METH_O, "frame_info(frame) -> (lasti, depth, is_entry, owner)"},
     {"make_frame", make_frame, METH_VARARGS, "make_frame(code, globals, lasti) -> a stand-in frame object"},
+    {"text_reader_state", text_reader_state, METH_O,
+     "text_reader_state(textiowrapper) -> (unread decoded text, decoder) or None"},
     {"describe_blocker", describe_blocker, METH_VARARGS,
      "describe_blocker(frame, base_code) -> why the chain cannot be captured now, or None"},
     {"configure", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(configure)),

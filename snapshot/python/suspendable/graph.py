@@ -406,11 +406,35 @@ class Pickler(pickle.Pickler):
             return _reopen_file, (raw_name, f.mode, 0, True, None)
         if f.writable():
             f.flush()
-        position = f.tell()
+        try:
+            position = f.tell()
+        except OSError:
+            position = _iterated_text_position(f, raw_name)
         text = None
         if isinstance(f, io.TextIOWrapper):
             text = {"encoding": f.encoding, "errors": f.errors}
         return _reopen_file, (os.path.abspath(raw_name), f.mode, position, False, text)
+
+
+def _iterated_text_position(f, path):
+    """Byte position of a text file being read by `for line in f` (where f.tell() is disabled): what the
+    buffer has consumed minus what the decoder holds and the wrapper decoded but did not hand out yet.
+    Verified against the file's bytes, else the file cannot be saved."""
+    state = _engine.text_reader_state(f)
+    if state is None:
+        raise pickle.PicklingError(f"cannot tell the position of {path!r} while it is being iterated")
+    rest, decoder = state
+    pending = b""
+    if decoder is not None:
+        pending = decoder.getstate()[0]
+    encoded = rest.encode(f.encoding, f.errors)
+    position = f.buffer.tell() - len(pending) - len(encoded)
+    with open(path, "rb") as check:
+        check.seek(max(position, 0))
+        if position < 0 or check.read(len(encoded)) != encoded:
+            raise pickle.PicklingError(f"cannot tell the position of {path!r} while it is being iterated "
+                                       "(newline translation or a stateful encoding)")
+    return position
 
 
 class Unpickler(pickle.Unpickler):
