@@ -6,6 +6,8 @@ import time
 
 import pytest
 
+import harness
+
 
 def _wait_busy(kernel, ex, seconds=0.3):
     """Wait until the cell has started (execute_input seen), then a little longer."""
@@ -205,7 +207,7 @@ def test_shutdown_while_waiting_for_input(fresh_kernel):
     assert elapsed < 5.0, f"shutdown of a kernel waiting for input took {elapsed:.2f}s"
 
 
-def test_interrupts_racing_with_executions(fresh_kernel):
+def test_interrupts_racing_with_executions(fresh_kernel, is_reference):
     """SIGINTs landing just before, during or just after short cells: every request is answered (ok, or
     KeyboardInterrupt for a cell that was hit) and the kernel stays usable."""
     k = fresh_kernel
@@ -214,7 +216,15 @@ def test_interrupts_racing_with_executions(fresh_kernel):
         ex = k.send_execute(f"v = {i}\nimport time\ntime.sleep(0.01 * {i % 4})")
         time.sleep(0.005 * (i % 5))
         k.interrupt()
-        k.collect(ex, timeout=15)
+        try:
+            k.collect(ex, timeout=10)
+        except harness.KernelTimeout:
+            if is_reference and ex.of_type("status"):
+                # ipykernel 6.17 loses the execute_reply when the SIGINT lands in its own code after the cell
+                # (it logs "KeyboardInterrupt caught in kernel"): a notebook would show the cell busy forever.
+                assert k.is_alive()
+                pytest.xfail("ipykernel drops the execute_reply of a cell when SIGINT hits after the cell")
+            raise
         statuses.append((ex.status, ex.content.get("ename")))
         assert ex.status == "ok" or ex.content.get("ename") == "KeyboardInterrupt", ex.describe()
     assert k.is_alive(), statuses
