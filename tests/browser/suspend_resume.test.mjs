@@ -165,11 +165,13 @@ function cellLocator(page, index) {
   return page.locator('#notebook-container > .cell').nth(index);
 }
 
-async function cellIndex(page, startsWith) {
-  const index = await page.evaluate((prefix) =>
-    window.Jupyter.notebook.get_cells().findIndex((c) => c.cell_type === 'code' && c.get_text().startsWith(prefix)),
-  startsWith);
-  assert.ok(index >= 0, `no code cell starting with ${JSON.stringify(startsWith)}`);
+// The first code cell whose source starts with `prefix` (or, with exact, is `prefix`).
+async function cellIndex(page, prefix, exact = false) {
+  const index = await page.evaluate(([p, ex]) =>
+    window.Jupyter.notebook.get_cells().findIndex((c) => c.cell_type === 'code' &&
+      (ex ? c.get_text().trim() === p : c.get_text().startsWith(p))),
+  [prefix, exact]);
+  assert.ok(index >= 0, `no code cell ${exact ? 'holding' : 'starting with'} ${JSON.stringify(prefix)}`);
   return index;
 }
 
@@ -310,6 +312,10 @@ test('classic Notebook: suspend a running cell, restart the kernel from the UI, 
       assert.ok(before.length >= 2 && before.length < 12, `epochs before the suspension: ${before.length}`);
       assert.deepEqual(before, reference.epochs.slice(0, before.length), 'output before the suspension');
       log(`suspended after epoch ${before.length}; ${report.stdout.split('\n')[1] || ''}`);
+      await cellLocator(page, longIndex).evaluate((el) => el.scrollIntoView({ block: 'start' }));
+      const suspendedShot = path.join(ARTIFACTS, 'suspended-before-restart.png');
+      await page.screenshot({ path: suspendedShot });
+      log(`screenshot: ${suspendedShot}`);
 
       // 3. Restart the kernel from the UI: Kernel menu -> Restart, confirm.
       await page.evaluate(() => {
@@ -345,6 +351,14 @@ test('classic Notebook: suspend a running cell, restart the kernel from the UI, 
         'the epochs before the suspension and after %resume are those of an uninterrupted run');
       assert.equal(final.result.trim(), reference.result, 'the %resume cell displays the final value');
       assert.match(final.all, /Out\s*\[1\]/, 'the final value is shown as the result of the %resume cell');
+
+      // The session's namespace is this kernel's now: the next `model` cell shows the trained model.
+      const modelIndex = await cellIndex(page, 'model', true);
+      assert.ok(modelIndex > resumeIndex, 'a `model` cell follows the %resume cell');
+      await runCell(page, modelIndex);
+      const shown = await waitCell(page, modelIndex, 'the model', (s) => s.result.includes('Model(') || s.errors, 30_000);
+      assert.equal(shown.errors, '', `the model cell raised:\n${shown.errors}`);
+      assert.equal(shown.result.trim(), reference.result);
       assert.deepEqual(consoleErrors, [], 'no page errors');
 
       // The artifact: the training cell, the %suspend cell ... the %resume cell with the final value.
