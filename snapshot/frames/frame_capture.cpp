@@ -109,12 +109,13 @@ walk_result walk(PyFrameObject* frame, PyObject* base_code, resume_mode innermos
     r.frames.push_back(std::move(inner));
     for (;;)
     {
-        if (f->owner != FRAME_OWNED_BY_THREAD)
+        bool generator_frame = f->owner == FRAME_OWNED_BY_GENERATOR;
+        if (f->owner != FRAME_OWNED_BY_THREAD && !generator_frame)
         {
-            r.blocked = "a running generator " + to_string(f->f_code->co_qualname) + "() is on the stack";
+            r.blocked = "frame " + location(f, cpy::lasti(f)) + " is not on the thread's stack";
             return r;
         }
-        if (reinterpret_cast<PyObject*>(f->f_code) == base_code)
+        if (reinterpret_cast<PyObject*>(f->f_code) == base_code && !generator_frame)
             return r;
         cpy::iframe* g = f->previous;
         if (g == nullptr)
@@ -125,7 +126,9 @@ walk_result walk(PyFrameObject* frame, PyObject* base_code, resume_mode innermos
         frame_view outer;
         outer.frame = g;
         outer.mode = resume_after;
-        if (!f->is_entry || driven_by_resume(f))
+        // A running generator's frame was entered from gen_send_ex (C), even when a resume drives it:
+        // only the FOR_ITER trampoline knows how to give it back to its generator.
+        if (!generator_frame && (!f->is_entry || driven_by_resume(f)))
         {
             if (!on_valid_stack(g))
             {
@@ -139,9 +142,11 @@ walk_result walk(PyFrameObject* frame, PyObject* base_code, resume_mode innermos
         else
         {
             trampoline::bridge b = trampoline::analyse(f, g);
-            if (!b.ok)
+            if (!b.ok || (generator_frame && b.kind != trampoline::link_generator))
             {
-                r.blocked = b.why + " called at " + location(g, cpy::lasti(g));
+                r.blocked = generator_frame && b.ok ? "a running generator " + to_string(f->f_code->co_qualname) +
+                                                          "() is on the stack"
+                                                    : b.why + " called at " + location(g, cpy::lasti(g));
                 return r;
             }
             outer.lasti = b.lasti;
@@ -172,7 +177,12 @@ py_ref capture_chain(PyFrameObject* frame, PyObject* base_code, resume_mode inne
     for (Py_ssize_t i = 0; i < n; i++) // outermost first
         PyList_SET_ITEM(frames.get(), i, frame_tuple(r.frames[static_cast<size_t>(n - 1 - i)]).release());
     PyThreadState* ts = PyThreadState_Get();
-    PyObject* exc = ts->exc_info->exc_value != nullptr ? ts->exc_info->exc_value : Py_None;
+    // The thread's own handled exception: the last item of the exc_info chain (running generators on
+    // the chain own the items before it; their values travel in their links).
+    _PyErr_StackItem* item = ts->exc_info;
+    while (item->previous_item != nullptr)
+        item = item->previous_item;
+    PyObject* exc = item->exc_value != nullptr ? item->exc_value : Py_None;
     return check(Py_BuildValue("(NO)", frames.release(), exc));
 }
 

@@ -81,10 +81,25 @@ void clear_frame(cpy::iframe* frame)
     Py_DECREF(frame->f_code);
 }
 
+PyGenObject* generator_of(cpy::iframe* f);
+
 struct frame_deleter
 {
     void operator()(cpy::iframe* f) const
     {
+        if (f->owner == FRAME_OWNED_BY_GENERATOR)
+        {
+            // Lives in its generator: a suspended one keeps it; one that never ran or finished is
+            // cleared as gen_send_ex2 does (state first: nothing may run it while it is cleared).
+            PyGenObject* gen = generator_of(f);
+            if (gen->gi_frame_state == FRAME_SUSPENDED || gen->gi_frame_state >= FRAME_CLEARED)
+                return;
+            gen->gi_frame_state = FRAME_CLEARED;
+            Py_CLEAR(gen->gi_exc_state.exc_value);
+            clear_frame(f);
+            f->stacktop = 0;
+            return;
+        }
         clear_frame(f);
         PyMem_Free(f);
     }
@@ -129,9 +144,58 @@ parsed_frame parse(PyObject* item, Py_ssize_t index)
     return p;
 }
 
+bool has_kind(PyObject* link, const char* kind)
+{
+    if (link == Py_None || !PyTuple_Check(link) || PyTuple_GET_SIZE(link) < 1)
+        return false;
+    const char* k = PyUnicode_AsUTF8(PyTuple_GET_ITEM(link, 0));
+    return k != nullptr && std::strcmp(k, kind) == 0;
+}
+
+PyGenObject* generator_of(cpy::iframe* f)
+{
+    // _PyFrame_GetGenerator: a generator's frame is embedded in it at gi_iframe.
+    return reinterpret_cast<PyGenObject*>(reinterpret_cast<char*>(f) - offsetof(PyGenObject, gi_iframe));
+}
+
+// A generator frame of the chain is rebuilt inside the fresh generator shell the snapshot holds for it
+// (graph.py pickles a running generator as a shell of the same function): the shell's prefix state is
+// replaced by the captured one.
+owned_frame build_in_generator(const parsed_frame& p, cpy::iframe* previous)
+{
+    PyObject* gen = PyTuple_GET_ITEM(p.link, 2);
+    auto* co = reinterpret_cast<PyCodeObject*>(p.code);
+    if (!PyGen_CheckExact(gen) || reinterpret_cast<PyGenObject*>(gen)->gi_frame_state != FRAME_CREATED)
+        throw std::invalid_argument("resume_chain: a generator frame needs a fresh generator");
+    auto* g = reinterpret_cast<PyGenObject*>(gen);
+    auto* f = reinterpret_cast<cpy::iframe*>(g->gi_iframe);
+    int same = PyObject_RichCompareBool(reinterpret_cast<PyObject*>(f->f_code), p.code, Py_EQ);
+    if (same < 0)
+        throw python_error();
+    if (!same || f->f_code->co_nlocalsplus != co->co_nlocalsplus || f->f_code->co_stacksize != co->co_stacksize)
+        throw std::invalid_argument("resume_chain: the generator does not run the captured code");
+    for (int i = 0; i < f->stacktop; i++)
+        Py_CLEAR(f->localsplus[i]);
+    Py_XSETREF(f->f_locals, p.f_locals == Py_None ? nullptr : py_ref::borrow(p.f_locals).release());
+    f->previous = previous;
+    f->prev_instr = _PyCode_CODE(f->f_code) + p.lasti - (p.mode == resume_before ? 1 : 0);
+    f->is_entry = false;
+    f->stacktop = 0;
+    owned_frame owned(f);
+    for (int k = 0; k < co->co_nlocalsplus; k++)
+        f->localsplus[f->stacktop++] = slot_value(PyList_GET_ITEM(p.locals, k));
+    for (Py_ssize_t k = 0; k < PyList_GET_SIZE(p.stack); k++)
+        f->localsplus[f->stacktop++] = slot_value(PyList_GET_ITEM(p.stack, k));
+    PyObject* exc = PyTuple_GET_ITEM(p.link, 3);
+    Py_XSETREF(g->gi_exc_state.exc_value, exc == Py_None ? nullptr : py_ref::borrow(exc).release());
+    return owned;
+}
+
 // Allocates and fills one frame (FRAME_SPECIALS_SIZE + nlocalsplus + stacksize slots, as _PyFrame_Push).
 owned_frame build(const parsed_frame& p, cpy::iframe* previous)
 {
+    if (has_kind(p.link, trampoline::link_generator))
+        return build_in_generator(p, previous);
     auto* co = reinterpret_cast<PyCodeObject*>(p.code);
     auto* func = reinterpret_cast<PyFunctionObject*>(p.func);
     size_t nslots = FRAME_SPECIALS_SIZE + static_cast<size_t>(co->co_nlocalsplus + co->co_stacksize);
@@ -200,8 +264,8 @@ PyObject* apply_link(PyObject* link, PyObject* result)
         return std::strcmp(kind, trampoline::link_binop) == 0 ? trampoline::finish_binop(link)
                                                                : trampoline::finish_compare(link);
     }
-    if (std::strcmp(kind, trampoline::link_next) == 0)
-        return result; // StopIteration is handled by end_for_loop
+    if (std::strcmp(kind, trampoline::link_next) == 0 || std::strcmp(kind, trampoline::link_generator) == 0)
+        return result; // the loop value; the end of the loop is handled by the resume loop
     if (std::strcmp(kind, trampoline::link_getattr) == 0)
     {
         // slot_tp_getattr_hook: AttributeError from __getattribute__ (or a getter) -> __getattr__.
@@ -217,6 +281,46 @@ PyObject* apply_link(PyObject* link, PyObject* result)
 }
 
 bool exit_for_loop(PyObject* link, cpy::iframe* outer);
+
+// gen_send_ex2 (Objects/genobject.c) before _PyEval_EvalFrame: the generator's exception state is linked
+// in front of the thread's, and it is marked as running.
+void enter_generator(PyThreadState* ts, cpy::iframe* f)
+{
+    PyGenObject* gen = generator_of(f);
+    gen->gi_exc_state.previous_item = ts->exc_info;
+    ts->exc_info = &gen->gi_exc_state;
+    gen->gi_frame_state = FRAME_EXECUTING;
+}
+
+// gen_send_ex2 after _PyEval_EvalFrame, as gen_iternext sees it: a yield keeps the frame in the generator
+// and its value is the loop's; a return clears the generator and ends the loop (*returned); an escaping
+// StopIteration becomes RuntimeError (PEP 479).
+PyObject* leave_generator(PyThreadState* ts, cpy::iframe* f, PyObject* result, bool* returned)
+{
+    PyGenObject* gen = generator_of(f);
+    if (gen->gi_frame_state == FRAME_EXECUTING)
+        gen->gi_frame_state = FRAME_COMPLETED;
+    ts->exc_info = gen->gi_exc_state.previous_item;
+    gen->gi_exc_state.previous_item = nullptr;
+    f->previous = nullptr;
+    if (result != nullptr && gen->gi_frame_state == FRAME_SUSPENDED)
+        return result;
+    if (result != nullptr)
+    {
+        Py_DECREF(result);
+        result = nullptr;
+        *returned = true;
+    }
+    else if (PyErr_ExceptionMatches(PyExc_StopIteration))
+    {
+        _PyErr_FormatFromCause(PyExc_RuntimeError, "generator raised StopIteration");
+    }
+    Py_CLEAR(gen->gi_exc_state.exc_value);
+    gen->gi_frame_state = FRAME_CLEARED;
+    clear_frame(f);
+    f->stacktop = 0;
+    return nullptr;
+}
 
 // FOR_ITER after __next__ raised StopIteration: pop the iterator and continue at the loop's exit (the
 // jump target stored in the link). Returns false if this link/result is not that case.
@@ -373,14 +477,28 @@ py_ref resume_chain(PyObject* frames, PyObject* exc_value, PyObject* send_value)
     for (Py_ssize_t i = n - 1; i >= 0; i--)
     {
         cpy::iframe* f = owned[static_cast<size_t>(i)].get();
+        bool in_generator = f->owner == FRAME_OWNED_BY_GENERATOR;
         _PyInterpreterFrame* saved = ts->cframe->current_frame;
         ts->cframe->current_frame = f->previous; // the eval loop links f->previous from this
+        if (in_generator)
+            enter_generator(ts, f);
         result = _PyInterpreterState_GetEvalFrameFunc(ts->interp)(ts, f, throwflag); // honours PEP 523
         ts->cframe->current_frame = saved;
+        bool generator_returned = false;
+        if (in_generator)
+            result = leave_generator(ts, f, result, &generator_returned);
         running[static_cast<size_t>(i)] = nullptr;
         owned[static_cast<size_t>(i)].reset();
         if (i == 0)
             break;
+        if (generator_returned)
+        {
+            // gen_iternext returned NULL without an error: FOR_ITER leaves the loop
+            exit_for_loop(links[static_cast<size_t>(i)].get(), owned[static_cast<size_t>(i - 1)].get());
+            links[static_cast<size_t>(i)].reset();
+            throwflag = 0;
+            continue;
+        }
         if (end_for_loop(links[static_cast<size_t>(i)].get(), result, owned[static_cast<size_t>(i - 1)].get()))
         {
             links[static_cast<size_t>(i)].reset();

@@ -48,12 +48,20 @@ py_ref capture_generator(PyObject* gen)
     if (g->gi_frame_state >= FRAME_COMPLETED)
         return check(Py_BuildValue("(OOiOOiO)", Py_None, Py_None, 0, Py_None, Py_None,
                                    static_cast<int>(g->gi_frame_state), Py_None));
+    cpy::iframe* f = frame_of(g);
     if (g->gi_frame_state == FRAME_EXECUTING)
     {
-        PyErr_SetString(PyExc_ValueError, "cannot capture a running generator");
-        throw python_error();
+        // Its frame is on the captured chain (FOR_ITER trampoline): only which function to make a
+        // shell of; resume_chain fills the shell's frame.
+        if (f->owner != FRAME_OWNED_BY_GENERATOR)
+        {
+            PyErr_SetString(PyExc_ValueError, "cannot capture a running generator");
+            throw python_error();
+        }
+        return check(Py_BuildValue("(OOiOOiO)", reinterpret_cast<PyObject*>(f->f_func),
+                                   reinterpret_cast<PyObject*>(f->f_code), -1, Py_None, Py_None,
+                                   static_cast<int>(FRAME_EXECUTING), Py_None));
     }
-    cpy::iframe* f = frame_of(g);
     int nlp = cpy::nlocalsplus(f);
     py_ref locals = slots(f->localsplus, nlp);
     py_ref stack = slots(cpy::stack_base(f), f->stacktop - nlp);

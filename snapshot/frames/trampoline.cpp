@@ -377,7 +377,17 @@ bridge next_bridge(cpy::iframe* callee, cpy::iframe* caller, const bytecode::ins
     b.why = std::string(Py_TYPE(it)->tp_name) + ".__next__()";
     if (PyGen_CheckExact(it))
     {
-        b.why = "a running generator " + to_string(reinterpret_cast<PyGenObject*>(it)->gi_qualname) + "()";
+        auto* gen = reinterpret_cast<PyGenObject*>(it);
+        b.why = "a running generator " + to_string(gen->gi_qualname) + "()";
+        if (reinterpret_cast<cpy::iframe*>(gen->gi_iframe) != callee || gen->gi_frame_state != FRAME_EXECUTING)
+            return b;
+        b.ok = true;
+        b.lasti = ins.index;
+        b.depth = d;
+        b.kind = link_generator;
+        b.data.push_back(check(PyLong_FromLong(bytecode::jump_target(ins))));
+        b.data.push_back(py_ref::borrow(it));
+        b.data.push_back(py_ref::borrow(gen->gi_exc_state.exc_value));
         return b;
     }
     const char* kind = nullptr;
@@ -445,6 +455,9 @@ bridge analyse(cpy::iframe* callee, cpy::iframe* caller)
             break;
         case FOR_ITER:
             b = next_bridge(callee, caller, ins);
+            break;
+        case SEND:
+            b.why = "a generator delegating with yield from";
             break;
         default:
             b.why = "native code (" + opname(ins.opcode) + ")";

@@ -45,6 +45,10 @@ inline constexpr const char* link_binop = "binop";
 inline constexpr const char* link_compare = "compare";
 inline constexpr const char* link_next = "next";
 inline constexpr const char* link_filter = "filter";
+//   "generator" (target, generator, its handled exception)  a generator frame run by FOR_ITER
+//             (gen_iternext -> gen_send_ex2): the frame is rebuilt inside the generator, run as
+//             gen_send_ex2 does; a yield is the loop value, a return ends the loop
+inline constexpr const char* link_generator = "generator";
 
 // The rest of a binary operator or comparison after the Python method the restored frame ran returned
 // NotImplemented (new reference, or NULL with an exception). `link` is the captured link tuple.

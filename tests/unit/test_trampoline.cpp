@@ -289,21 +289,60 @@ TEST_F(trampoline, filter_driven_by_a_for_loop)
         "assert resume() == [0, 2, 'end']  # rejected 3 was the last item: the loop ends\n");
 }
 
-TEST_F(trampoline, running_generator_driven_by_for_is_named)
+TEST_F(trampoline, generator_driven_by_a_for_loop)
+{
+    run("def gen(n):\n"
+        "    total = 0\n"
+        "    for i in range(n):\n"
+        "        if i == 2:\n"
+        "            total += len(snap())\n"
+        "        yield i\n"
+        "    return total\n"
+        "def main():\n"
+        "    out = []\n"
+        "    g = gen(4)\n"
+        "    for v in g:\n"
+        "        out.append(v)\n"
+        "    out.append(list(g))\n"
+        "    return out\n"
+        "assert main() == [0, 1, 2, 3, []]\n"
+        "assert links() == [None, 'generator'], links()\n"
+        "assert resume() == [0, 1, 2, 3, []]\n");
+}
+
+TEST_F(trampoline, generator_in_a_comprehension_raising)
+{
+    run("def gen():\n"
+        "    yield 1\n"
+        "    snap()\n"
+        "    raise StopIteration  # PEP 479: RuntimeError\n"
+        "def main():\n"
+        "    try:\n"
+        "        return [v for v in gen()]\n"
+        "    except RuntimeError as e:\n"
+        "        return str(e)\n"
+        "assert main() == 'generator raised StopIteration'\n"
+        "assert links() == [None, None, 'generator'], links()\n"
+        "assert resume() == 'generator raised StopIteration'\n");
+}
+
+TEST_F(trampoline, delegating_generator_is_named)
 {
     run("def probe():\n"
         "    try:\n"
         "        E.capture_caller(main.__code__, 1)\n"
         "    except RuntimeError as e:\n"
         "        errors.append(str(e))\n"
-        "def gen():\n"
+        "def inner():\n"
         "    probe()\n"
         "    yield 1\n"
+        "def outer():\n"
+        "    yield from inner()\n"
         "def main():\n"
-        "    return [v for v in gen()]\n"
+        "    return [v for v in outer()]\n"
         "errors = []\n"
         "main()\n"
-        "assert errors and 'running generator' in errors[0], errors\n");
+        "assert errors and 'yield from' in errors[0] and 'in outer()' in errors[0], errors\n");
 }
 
 TEST_F(trampoline, stateful_native_code_blocks_the_capture)

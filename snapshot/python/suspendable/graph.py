@@ -168,6 +168,8 @@ def _finished_generator():
     return gen
 
 
+_FRAME_EXECUTING = 0  # gi_frame_state of a running generator (CPython 3.11)
+
 _WRITE_MODES = {"w": "r+", "w+": "r+", "x": "r+", "x+": "r+", "wb": "r+b", "w+b": "r+b", "wb+": "r+b",
                 "xb": "r+b", "xb+": "r+b", "x+b": "r+b"}
 
@@ -388,6 +390,9 @@ class Pickler(pickle.Pickler):
         func = state[0]
         if func is None:
             return _finished_generator, ()
+        if state[5] == _FRAME_EXECUTING:
+            # Running: its frame is on the captured chain, and the resume fills this shell with it.
+            return _make_generator_shell, (func,)
         return _make_generator_shell, (func,), state, None, None, _restore_generator
 
     def _reduce_exception(self, exc):
