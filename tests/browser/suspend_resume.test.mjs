@@ -78,6 +78,8 @@ function environment(root, binary) {
   env.JUPYTER_PATH = [path.join(prefix, 'share', 'jupyter'), '/usr/share/jupyter'].join(path.delimiter);
   env.JUPYTER_PREFER_ENV_PATH = '0';
   env.PYTHONNOUSERSITE = '1';
+  // The notebook server imports ipykernel, whose debugger warns about frozen modules at start: log noise.
+  env.PYDEVD_DISABLE_FILE_VALIDATION = '1';
   return env;
 }
 
@@ -293,7 +295,8 @@ test('classic Notebook: suspend a running cell, restart the kernel from the UI, 
       assert.equal(suspendIndex, longIndex + 1, 'the %suspend cell follows the training cell');
       await runCell(page, longIndex);
       await waitCell(page, longIndex, 'running prompt In [*]', (s) => s.prompt.includes('*'), 20_000);
-      await waitCell(page, longIndex, '"epoch  2/12"', (s) => s.stdout.includes('epoch  2/12'), 60_000);
+      // As soon as it prints: the cell runs ~6 s, leaving time for the %suspend click even on a loaded machine.
+      await waitCell(page, longIndex, '"epoch  1/12"', (s) => s.stdout.includes('epoch  1/12'), 60_000);
       const tSuspend = Date.now();
       await runCell(page, suspendIndex);
       const stopped = await waitCell(page, longIndex, 'the suspension notice',
@@ -309,7 +312,7 @@ test('classic Notebook: suspend a running cell, restart the kernel from the UI, 
       await waitKernelIdle(page, 30_000);
       // The lines before the suspension, settled (no more output arrives for the stopped cell).
       const before = epochLines((await cellState(page, longIndex)).stdout);
-      assert.ok(before.length >= 2 && before.length < 12, `epochs before the suspension: ${before.length}`);
+      assert.ok(before.length >= 1 && before.length < 12, `epochs before the suspension: ${before.length}`);
       assert.deepEqual(before, reference.epochs.slice(0, before.length), 'output before the suspension');
       log(`suspended after epoch ${before.length}; ${report.stdout.split('\n')[1] || ''}`);
       await cellLocator(page, longIndex).evaluate((el) => el.scrollIntoView({ block: 'start' }));
