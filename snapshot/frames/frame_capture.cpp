@@ -14,6 +14,7 @@
 #include "chain.hpp"
 #include "trampoline.hpp"
 
+#include <cstring>
 #include <stdexcept>
 
 namespace suspendable::frames
@@ -142,7 +143,7 @@ walk_result walk(PyFrameObject* frame, PyObject* base_code, resume_mode innermos
         else
         {
             trampoline::bridge b = trampoline::analyse(f, g);
-            if (!b.ok || (generator_frame && b.kind != trampoline::link_generator))
+            if (!b.ok || (generator_frame && (b.kind == nullptr || std::strcmp(b.kind, trampoline::link_generator) != 0)))
             {
                 r.blocked = generator_frame && b.ok ? "a running generator " + to_string(f->f_code->co_qualname) +
                                                           "() is on the stack"
