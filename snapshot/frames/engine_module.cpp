@@ -5,6 +5,7 @@
 #include "frames/frame_engine.hpp"
 
 #include <stdexcept>
+#include <string>
 
 namespace suspendable
 {
@@ -205,6 +206,48 @@ PyObject* text_reader_state(PyObject*, PyObject* f)
     return Py_BuildValue("(NO)", rest.release(), t->decoder != nullptr ? t->decoder : Py_None);
 }
 
+// itertools.pairwise has no pickle support in 3.11; its state is (it, old) in Modules/itertoolsmodule.c.
+// The 3.11 layout is mirrored and checked by type name and tp_basicsize before any access.
+struct pairwise_311
+{
+    PyObject_HEAD
+    PyObject* it;
+    PyObject* old;
+};
+
+bool is_pairwise(PyObject* o)
+{
+    return std::string(Py_TYPE(o)->tp_name) == "itertools.pairwise" &&
+           Py_TYPE(o)->tp_basicsize == static_cast<Py_ssize_t>(sizeof(pairwise_311));
+}
+
+// pairwise_state(p) -> (it, old or NULL sentinel) or None if p is not a 3.11 pairwise.
+PyObject* pairwise_state(PyObject*, PyObject* p)
+{
+    if (!is_pairwise(p))
+        return none();
+    const auto* pw = reinterpret_cast<const pairwise_311*>(p);
+    return Py_BuildValue("(OO)", pw->it != nullptr ? pw->it : Py_None,
+                         pw->old != nullptr ? pw->old : frames::null_sentinel());
+}
+
+// pairwise_set_old(p, old): the element pairwise holds back (as after the iteration that read it).
+PyObject* pairwise_set_old(PyObject*, PyObject* args)
+{
+    PyObject *p, *old;
+    if (!PyArg_ParseTuple(args, "OO:pairwise_set_old", &p, &old))
+        return nullptr;
+    if (!is_pairwise(p))
+    {
+        PyErr_SetString(PyExc_TypeError, "itertools.pairwise (CPython 3.11) expected");
+        return nullptr;
+    }
+    auto* pw = reinterpret_cast<pairwise_311*>(p);
+    PyObject* value = old == frames::null_sentinel() ? nullptr : py_ref::borrow(old).release();
+    Py_XSETREF(pw->old, value);
+    return none();
+}
+
 PyObject* describe_blocker(PyObject*, PyObject* args)
 {
     PyObject *frame, *base;
@@ -292,6 +335,8 @@ PyMethodDef methods[] = {
     {"stack_depths", stack_depths, METH_O, "stack_depths(code) -> list of depths per code unit (-1: none)"},
     {"frame_info", frame_info, METH_O, "frame_info(frame) -> (lasti, depth, is_entry, owner)"},
     {"make_frame", make_frame, METH_VARARGS, "make_frame(code, globals, lasti) -> a stand-in frame object"},
+    {"pairwise_state", pairwise_state, METH_O, "pairwise_state(p) -> (iterator, held element) or None"},
+    {"pairwise_set_old", pairwise_set_old, METH_VARARGS, "pairwise_set_old(p, element)"},
     {"text_reader_state", text_reader_state, METH_O,
      "text_reader_state(textiowrapper) -> (unread decoded text, decoder) or None"},
     {"describe_blocker", describe_blocker, METH_VARARGS,

@@ -25,6 +25,7 @@ import enum
 import gc
 import importlib
 import io
+import itertools
 import marshal
 import os
 import pickle
@@ -117,6 +118,12 @@ def _new_instance(cls):
 def _make_memoryview(base, fmt, shape):
     view = memoryview(base)
     return view.cast("B").cast(fmt, shape) if (view.format, view.shape) != (fmt, shape) else view
+
+
+def _make_pairwise(it, old):
+    p = itertools.pairwise(it if it is not None else iter(()))  # None: exhausted
+    _engine.pairwise_set_old(p, old)
+    return p
 
 
 def _dict_view(d, kind):
@@ -295,6 +302,10 @@ class Pickler(pickle.Pickler):
             # Only reached through tracebacks (frames held in variables are not a safe point): a stand-in
             # with the same code, globals and position.
             return _engine.make_frame, (obj.f_code, obj.f_globals, max(obj.f_lasti, 0) // 2)
+        if t is itertools.pairwise:
+            state = _engine.pairwise_state(obj)
+            if state is not None:
+                return _make_pairwise, state
         if t is memoryview:
             return self._reduce_memoryview(obj)
         if t in _DICT_VIEWS:
