@@ -110,11 +110,13 @@ void comm_bridge::dispatch(const char* event, const std::string& id, const std::
             return;
         }
     }
+    m_streams.begin_request();
     py_ref result = py_ref::steal(PyObject_CallFunction(m_dispatcher, "sssy#O", event, id.c_str(), target.c_str(),
                                                         text.c_str(), static_cast<Py_ssize_t>(text.size()),
                                                         buffers.get()));
     if (!result)
-        PyErr_Print();
+        PyErr_Print(); // to sys.stderr: the front end sees the handler's traceback
+    m_streams.end_request();
 }
 
 } // namespace suspendable

@@ -3,6 +3,8 @@
 // so that xeus routes the front end's comm_msg/comm_close to it and publishes what Python sends.
 #pragma once
 
+#include "stream_buffer.hpp"
+
 #include <xeus/xcomm.hpp>
 
 #include <map>
@@ -18,7 +20,7 @@ namespace suspendable
 class comm_bridge
 {
 public:
-    explicit comm_bridge(xeus::xcomm_manager& manager) : m_manager(manager) {}
+    comm_bridge(xeus::xcomm_manager& manager, stream_buffer& streams) : m_manager(manager), m_streams(streams) {}
 
     // Front-end comm_open requests for `target` are handed to Python's dispatcher.
     void register_target(const std::string& target);
@@ -39,6 +41,7 @@ private:
     void collect_closed();
 
     xeus::xcomm_manager& m_manager;
+    stream_buffer& m_streams; // what a handler prints belongs to the comm message being handled
     std::map<std::string, std::unique_ptr<xeus::xcomm>> m_comms;
     // A comm closed from its own close handler cannot be destroyed there: it is parked until the next call.
     std::vector<std::unique_ptr<xeus::xcomm>> m_closed;

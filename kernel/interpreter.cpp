@@ -8,7 +8,9 @@
 #include "sigint_policy.hpp"
 #include "suspend_trigger.hpp"
 
+#include <chrono>
 #include <csignal>
+#include <thread>
 #include <cstdio>
 #include <cstdlib>
 
@@ -29,7 +31,7 @@ interpreter::~interpreter()
 // Runs on the main thread from xkernel's constructor, with the GIL held since Py_Initialize.
 void interpreter::configure_impl()
 {
-    m_comms = std::make_unique<comm_bridge>(comm_manager());
+    m_comms = std::make_unique<comm_bridge>(comm_manager(), *m_streams);
     bind_kernel_services({this, m_streams.get(), m_comms.get()});
     nl::json started = call_kernel_json("start", nl::json::array());
     if (started.value("status", "ok") != "ok")
@@ -57,8 +59,13 @@ void interpreter::configure_impl()
             return true;
         });
         server->set_signal_hook([this, server] { request_suspend(*server, {{"origin", "signal"}}); });
+        server->set_interrupt_hook([] { deliver_interrupt(); }, [] { drop_interrupt(); });
+        server->set_busy_stop_hook([this] {
+            if (m_cell_running)
+                suspend_trigger::instance().request({{"origin", "shutdown"}, {"timeout", 2.5}});
+        });
     }
-    install_suspend_signal();
+    install_signal_handlers();
     // From here on every entry point takes the GIL itself (requests come from two threads).
     m_main_thread = PyEval_SaveThread();
 }
@@ -77,20 +84,35 @@ void interpreter::request_suspend(io_server& server, nl::json request)
 
 namespace
 {
+
 void on_suspend_signal(int)
 {
     io_server::signal_from_handler();
 }
-} // namespace
 
-// SIGUSR1 does what %suspend does. The handler only wakes the I/O thread (async-signal-safe).
-void interpreter::install_suspend_signal()
+void on_terminate_signal(int)
+{
+    io_server::terminate_from_handler();
+}
+
+void install(int signal, void (*handler)(int))
 {
     struct sigaction action = {};
-    action.sa_handler = on_suspend_signal;
+    action.sa_handler = handler;
     sigemptyset(&action.sa_mask);
     action.sa_flags = SA_RESTART;
-    sigaction(SIGUSR1, &action, nullptr);
+    sigaction(signal, &action, nullptr);
+}
+
+} // namespace
+
+// SIGUSR1 does what %suspend does; SIGTERM and SIGHUP (a closed terminal, a batch system's preemption)
+// stop the kernel as shutdown_request does, saving the session. The handlers only wake the I/O thread.
+void interpreter::install_signal_handlers()
+{
+    install(SIGUSR1, on_suspend_signal);
+    install(SIGTERM, on_terminate_signal);
+    install(SIGHUP, on_terminate_signal);
 }
 
 nl::json interpreter::execute_request_impl(int execution_counter, const std::string& code, bool silent,
@@ -112,6 +134,7 @@ nl::json interpreter::execute_request_impl(int execution_counter, const std::str
         reply = call_kernel_json("execute", {code, execution_counter, silent, store_history, user_expressions,
                                              allow_stdin});
         m_cell_running = false;
+        finish_held_interrupt(reply);
     }
     // C stdio buffers, then whatever a child process or extension wrote, belong to this cell.
     std::fflush(stdout);
@@ -120,6 +143,29 @@ nl::json interpreter::execute_request_impl(int execution_counter, const std::str
         m_capture->drain();
     m_streams->end_request();
     return reply;
+}
+
+// An interrupt that arrived while the cell ran but was still held back when it ended (a child process in
+// the kernel's process group dies of the same SIGINT at once, so the cell can end within the hold-back
+// period): once it is delivered, the cell is reported as interrupted, as in ipykernel.
+void interpreter::finish_held_interrupt(nl::json& reply)
+{
+    if (interrupt_held())
+    {
+        gil_release nogil;
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+        while (interrupt_held() && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    if (PyErr_CheckSignals() == 0)
+        return;
+    PyErr_Clear();
+    if (reply.value("status", "") != "ok")
+        return;
+    std::vector<std::string> traceback = {"KeyboardInterrupt: the cell was interrupted as it ended"};
+    publish_execution_error("KeyboardInterrupt", "", traceback);
+    reply = {{"status", "error"}, {"ename", "KeyboardInterrupt"}, {"evalue", ""}, {"traceback", traceback},
+             {"payload", nl::json::array()}, {"user_expressions", nl::json::object()}};
 }
 
 nl::json interpreter::complete_request_impl(const std::string& code, int cursor_pos)

@@ -36,7 +36,8 @@ private:
     nl::json kernel_info_request_impl() override;
     void shutdown_request_impl() override;
     void request_suspend(io_server& server, nl::json request);
-    void install_suspend_signal();
+    void install_signal_handlers();
+    void finish_held_interrupt(nl::json& reply);
 
     std::unique_ptr<stream_buffer> m_streams;
     std::unique_ptr<comm_bridge> m_comms;

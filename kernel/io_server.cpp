@@ -32,6 +32,9 @@ constexpr std::chrono::milliseconds tick_interval{50};
 io_server* g_instance = nullptr;
 // Set by a signal handler, consumed by the I/O thread (lock-free, hence async-signal-safe).
 std::atomic<bool> g_signalled{false};
+std::atomic<bool> g_terminate{false};
+std::atomic<bool> g_interrupt{false};
+constexpr std::chrono::milliseconds interrupt_hold_back{100};
 std::atomic<int> g_wakeup_fd{-1};
 
 // ZeroMQ calls interrupted by a signal (EINTR) are retried: a stray signal must never kill the kernel
@@ -138,6 +141,11 @@ void io_server::reply_control(const std::vector<std::string>& identities, const 
 void io_server::signal_from_handler()
 {
     g_signalled = true;
+    signal_wakeup();
+}
+
+void io_server::signal_wakeup()
+{
     int fd = g_wakeup_fd;
     if (fd >= 0)
     {
@@ -145,6 +153,31 @@ void io_server::signal_from_handler()
         ssize_t written = write(fd, &one, sizeof(one));
         (void)written;
     }
+}
+
+void io_server::interrupt_from_handler()
+{
+    g_interrupt = true;
+    signal_wakeup();
+}
+
+void io_server::set_interrupt_hook(std::function<void()> deliver, std::function<void()> drop)
+{
+    std::lock_guard<std::mutex> lock(m_hooks_mutex);
+    m_interrupt_hook = std::move(deliver);
+    m_interrupt_drop_hook = std::move(drop);
+}
+
+void io_server::terminate_from_handler()
+{
+    g_terminate = true;
+    signal_wakeup();
+}
+
+void io_server::set_busy_stop_hook(std::function<void()> hook)
+{
+    std::lock_guard<std::mutex> lock(m_hooks_mutex);
+    m_busy_stop_hook = std::move(hook);
 }
 
 void io_server::set_signal_hook(std::function<void()> hook)
@@ -278,6 +311,18 @@ void io_server::receive(zmq::socket_t& socket, int which)
     }
     if (which == control_socket)
     {
+        if (message.header().value("msg_type", "") == "shutdown_request" && m_interrupt_due)
+        {
+            // The SIGINT jupyter_client sends right before shutting down: not an interrupt.
+            m_interrupt_due.reset();
+            std::function<void()> drop;
+            {
+                std::lock_guard<std::mutex> lock(m_hooks_mutex);
+                drop = m_interrupt_drop_hook;
+            }
+            if (drop)
+                drop();
+        }
         std::function<bool(xeus::xmessage&)> filter;
         {
             std::lock_guard<std::mutex> lock(m_hooks_mutex);
@@ -320,7 +365,7 @@ void io_server::io_loop()
     {
         try
         {
-            zmq::poll(items, 5, tick_interval);
+            zmq::poll(items, 5, m_interrupt_due ? std::chrono::milliseconds(10) : tick_interval);
         }
         catch (const zmq::error_t& e)
         {
@@ -335,6 +380,10 @@ void io_server::io_loop()
             (void)got;
         }
         drain_outbox();
+        if (g_interrupt.exchange(false) && !m_interrupt_due)
+            m_interrupt_due = std::chrono::steady_clock::now() + interrupt_hold_back;
+        if (g_terminate.exchange(false))
+            m_stop_requested = true; // SIGTERM/SIGHUP: the same exit path as shutdown_request
         if (g_signalled.exchange(false))
         {
             std::function<void()> hook;
@@ -358,6 +407,17 @@ void io_server::io_loop()
         if (items[2].revents & ZMQ_POLLIN)
             receive(m_stdin, stdin_socket);
         auto now = std::chrono::steady_clock::now();
+        if (m_interrupt_due && now >= *m_interrupt_due)
+        {
+            m_interrupt_due.reset();
+            std::function<void()> hook;
+            {
+                std::lock_guard<std::mutex> lock(m_hooks_mutex);
+                hook = m_interrupt_hook;
+            }
+            if (hook)
+                hook();
+        }
         if (now >= next_tick)
         {
             next_tick = now + tick_interval;
@@ -379,7 +439,18 @@ void io_server::io_loop()
 // exceptions must not keep a shut-down kernel alive past Jupyter's wait).
 void io_server::exit_if_still_busy()
 {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+    if (!m_main_busy)
+        return;
+    std::function<void()> suspend;
+    {
+        std::lock_guard<std::mutex> lock(m_hooks_mutex);
+        suspend = m_busy_stop_hook;
+    }
+    if (suspend)
+        suspend();
+    // jupyter_client waits 5 s for a kernel to exit after shutdown_reply before killing it: the cell
+    // gets 3 s to reach a safe point, leaving time to save the namespace.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(3000);
     while (m_main_busy && std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     if (m_main_busy)

@@ -69,6 +69,15 @@ public:
                        const std::string& msg_type, nl::json content);
     // Async-signal-safe: makes the I/O thread run the signal hook at its next wake-up.
     static void signal_from_handler();
+    // Async-signal-safe: an interrupt (SIGINT) to pass on after the hold-back period, unless a
+    // shutdown_request arrives first; the interrupt hook passes it on.
+    static void interrupt_from_handler();
+    void set_interrupt_hook(std::function<void()> deliver, std::function<void()> drop);
+    // Async-signal-safe: the kernel stops as on shutdown_request (SIGTERM, SIGHUP).
+    static void terminate_from_handler();
+    // I/O thread, when a stop arrives while a request runs: should make the main thread finish soon
+    // (the kernel suspends the running cell).
+    void set_busy_stop_hook(std::function<void()> hook);
     void set_signal_hook(std::function<void()> hook);
 
     // Main thread, during a request: once it has been answered, queued requests for which `keep` is
@@ -107,6 +116,7 @@ private:
     nl::json forward_internal(const nl::json& message);
     void exit_if_still_busy();
     void remember_sender(const nl::json& header);
+    static void signal_wakeup();
 
     zmq::socket_t m_shell;
     zmq::socket_t m_control;
@@ -136,6 +146,10 @@ private:
     std::function<void()> m_exit_hook;
     std::function<void(const xeus::xmessage&, bool)> m_shell_peek;
     std::function<void()> m_signal_hook;
+    std::function<void()> m_busy_stop_hook;
+    std::function<void()> m_interrupt_hook;
+    std::function<void()> m_interrupt_drop_hook;
+    std::optional<std::chrono::steady_clock::time_point> m_interrupt_due; // I/O thread only
     std::function<bool(const xeus::xmessage&)> m_abort_unless; // main thread only
     void abort_queued(const std::function<bool(const xeus::xmessage&)>& keep);
     void send_aborted(const xeus::xmessage& request);

@@ -49,7 +49,8 @@ nl::json kernel_json()
         {"display_name", "Python (suspendable)"},
         {"language", "python"},
         {"interrupt_mode", "signal"},
-        {"env", nl::json::object()},
+        // Set to "0" to turn off saving the session at shutdown and restoring it on restart.
+        {"env", {{"SUSPENDABLE_AUTOSAVE", "1"}}},
         {"metadata", {{"debugger", false}, {"suspendable", {{"version", SUSPENDABLE_VERSION}}}}},
     };
 }

@@ -10,7 +10,15 @@ namespace suspendable
 // created: blocks SIGINT in this thread (new threads inherit the mask) and ignores it.
 void prepare_sigint_policy();
 
-// While alive, SIGINT is delivered to the main thread only, through Python's handler.
+// Raises KeyboardInterrupt in the running cell (I/O thread, after the hold-back period).
+void deliver_interrupt();
+// The held-back SIGINT preceded a shutdown_request: it is not an interrupt (I/O thread).
+void drop_interrupt();
+// A SIGINT arrived during the cell and is neither delivered nor dropped yet.
+bool interrupt_held();
+
+// While alive, SIGINT is delivered to the main thread only: held back by the I/O thread, then passed to
+// Python's handler unless a shutdown_request follows.
 class sigint_window
 {
 public:

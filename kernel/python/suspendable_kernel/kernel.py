@@ -36,6 +36,7 @@ def start():
     comms.install()
     _shell = shell_module.create()
     suspension.install(_shell)
+    suspension.restore_at_start()
     return {"status": "ok"}
 
 
@@ -73,6 +74,9 @@ def kernel_info():
 
 def execute(code, count, silent, store_history, user_expressions, allow_stdin):
     stdin.enable(allow_stdin)
+    hello = suspension.greeting()
+    if hello and not silent:
+        sys.stdout.write(hello)
     ok = execution.run_cell(_shell, code, count, silent, store_history)
     for stream in (sys.__stdout__, sys.__stderr__):  # Python-level writes to fds 1 and 2
         if stream is not None:
@@ -158,6 +162,10 @@ def suspend_idle(request_json):
 
 
 def shutdown():
+    try:
+        suspension.autosave_at_exit()
+    except Exception as e:  # noqa: BLE001 - never block the exit; say why in the kernel's log
+        sys.__stderr__.write(f"suspendable kernel: the session was not saved at shutdown: {e}\n")
     if _shell is not None:
         _shell.history_manager.end_session()
         _shell.history_manager.writeout_cache()

@@ -15,6 +15,14 @@ from . import comms
 from .jsonable import clean, clean_bundle
 
 
+def _safe_str(obj):
+    """str() of an exception whose __str__ may itself raise (the kernel must still report it)."""
+    try:
+        return str(obj)
+    except BaseException:  # noqa: BLE001
+        return f"<exception str() failed: {type(obj).__name__}>"
+
+
 class KernelDisplayHook(DisplayHook):
     """The last expression of a cell becomes an execute_result (IPython still updates _, __, Out)."""
 
@@ -66,7 +74,7 @@ class KernelShell(InteractiveShell):
     def _showtraceback(self, etype, evalue, stb):
         sys.stdout.flush()
         sys.stderr.flush()
-        self.last_error = (getattr(etype, "__name__", str(etype)), str(evalue), list(stb))
+        self.last_error = (getattr(etype, "__name__", repr(etype)), _safe_str(evalue), [str(s) for s in stb])
         _suspendable_kernel.execution_error(self.last_error[0], self.last_error[1], self.last_error[2])
 
     def ask_exit(self):

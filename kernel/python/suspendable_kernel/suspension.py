@@ -49,6 +49,7 @@ class _State:
     cell_count = None
     suspended = None       # _Suspended, or None
     outcome = None         # result of the last request, reported by the next %suspend cell
+    greeting = None        # restore message for the first execution
 
 
 _state = _State()
@@ -157,11 +158,20 @@ def _unsaveable_report(frames, exc, ns):
     return "; ".join(f"{path} -> {type_name}" for path, type_name, _ in problems)
 
 
-def _write(kind, name, frames, exc):
-    """Pickles namespace (+ frames) and writes the session; returns (path, size). Raises SuspendError
-    naming every object that cannot be saved."""
+def _serialize(kind, name, frames, exc, skip_unsaveable=False):
+    """(manifest, pickle, buffers) of the namespace (+ frames). Raises SuspendError naming every object
+    that cannot be saved; with skip_unsaveable, globals that cannot be saved are left out and listed in
+    the manifest instead (what an automatic save at shutdown does: save all that can be saved)."""
     ns = _state.shell.user_ns
-    payload = {"frames": frames, "exc": exc, "send": None, "globals": _saved_globals(ns),
+    saved = _saved_globals(ns)
+    skipped = {}
+    if skip_unsaveable and not frames:
+        for key in list(saved):
+            try:
+                graph.dumps(saved[key], ns)
+            except Exception:  # noqa: BLE001
+                skipped[key] = session._type_name(saved.pop(key))
+    payload = {"frames": frames, "exc": exc, "send": None, "globals": saved,
                "random": random.getstate(), "cells": _cell_sources(frames or [])}
     buffers = []
     try:
@@ -171,8 +181,17 @@ def _write(kind, name, frames, exc):
         raise SuspendError(f"cannot save {report or f'{type(e).__name__}: {e}'}") from None
     location = _location(frames) if frames else None
     manifest = _manifest(kind, ns, frames, location, name)
+    manifest["skipped"] = skipped
+    if _state.suspended is not None and not frames:
+        manifest["suspended_session"] = _state.suspended.name
+    return manifest, data, [b.raw() for b in buffers]
+
+
+def _write(kind, name, frames, exc):
+    """Writes the session `name`; returns (path, size)."""
+    manifest, data, buffers = _serialize(kind, name, frames, exc)
     try:
-        path = store.save(name, manifest, data, [b.raw() for b in buffers])
+        path = store.save(name, manifest, data, buffers)
     except Exception as e:  # noqa: BLE001 - disk full, permissions
         raise SuspendError(f"cannot write the session: {type(e).__name__}: {e}") from None
     return path, os.path.getsize(path)
@@ -200,7 +219,7 @@ def finish():
     raw = _kernel.take_suspend_request()
     if raw:
         request = json.loads(raw)
-        if request.get("origin") != "magic":
+        if request.get("origin") not in ("magic", "shutdown"):  # shutdown: the exit autosave follows
             suspend_idle(request)
 
 
@@ -229,6 +248,57 @@ def _failure(request, why):
     _reply(request, {"status": "error", "ename": "SuspendError", "evalue": why, "traceback": [why]})
     if request.get("origin") != "magic":
         print(f"\n[suspendable] suspend refused, the cell keeps running: {why}", file=sys.stderr, flush=True)
+
+
+def autosave_enabled():
+    """Opt-out: SUSPENDABLE_AUTOSAVE=0 (set in kernel.json's env, or the environment)."""
+    return os.environ.get("SUSPENDABLE_AUTOSAVE", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+def autosave_at_exit():
+    """Shutdown, restart, SIGTERM/SIGHUP (main thread, idle): the namespace is saved as this kernel's
+    automatic session, which a kernel restarted with the same id restores by itself."""
+    if not autosave_enabled() or _state.shell is None:
+        return None
+    manifest, data, buffers = _serialize(SNAPSHOT_KIND_NAMESPACE, "autosave", None, None, skip_unsaveable=True)
+    manifest["auto"] = True
+    return store.autosave(_state.kernel_id, manifest, data, buffers)
+
+
+def restore_at_start():
+    """A kernel started for an id that has an automatic session restores its namespace; the message is
+    shown at the first execution."""
+    if not autosave_enabled():
+        return
+    try:
+        candidates = [s for s in store.list_sessions()
+                      if s.error is None and s.kernel == _state.kernel_id and s.auto]
+    except Exception:  # noqa: BLE001 - an unreadable store must not stop the kernel
+        return
+    if not candidates:
+        return
+    latest = candidates[-1]
+    try:
+        manifest, payload = _load(latest.path)
+    except Exception as e:  # noqa: BLE001 - the kernel starts anyway; the user is told why
+        _state.greeting = (f"[suspendable] The previous session of this kernel ({latest.name}) could not be "
+                           f"restored: {e}\n")
+        return
+    names = sorted(k for k in payload["globals"] if not k.startswith("_"))
+    shown = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
+    text = f"[suspendable] Restored {len(names)} variables from this kernel's previous session: {shown}\n"
+    if manifest.get("skipped"):
+        text += "[suspendable] Not saved at shutdown (cannot be saved): " + ", ".join(
+            f"{k} ({t})" for k, t in manifest["skipped"].items()) + "\n"
+    if manifest.get("suspended_session"):
+        text += (f"[suspendable] A suspended cell is waiting: %resume {manifest['suspended_session']}\n")
+    _state.greeting = text
+
+
+def greeting():
+    """The restore message, once (printed by the first execution)."""
+    text, _state.greeting = _state.greeting, None
+    return text
 
 
 def _request_name(request):
@@ -265,6 +335,9 @@ def _on_safe_point(frame):
     except Exception as e:  # noqa: BLE001
         _failure(request, str(e))
         return True
+    if request.get("origin") == "shutdown":
+        # Not an "auto-" name: pruning of automatic saves must never delete a suspended cell.
+        name = f"shutdown-{_default_name()[8:]}"
     try:
         captured = _engine.capture(frame, _state.base_code, 0)
     except RuntimeError as e:
