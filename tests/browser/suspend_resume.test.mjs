@@ -3,7 +3,8 @@
 //   run the definitions cell; run the long training cell (Shift+Enter); while it prints, run the
 //   `%suspend demo` cell; restart the kernel from the UI (Kernel -> Restart, confirm); run `%resume demo`;
 // then check in the page that the training continued where it stopped (the epoch lines of the two cells
-// together are exactly those of an uninterrupted run) and that the %resume cell displays the final value.
+// together are exactly those of an uninterrupted run), that the %resume cell displays the final value, and
+// that the restarted kernel announced the automatic restore of its namespace and the waiting cell.
 //
 // Environment: SUSPENDABLE_BIN (the kernel binary; ctest passes it), BROWSER_ARTIFACTS_DIR (screenshots;
 // default $TMPDIR/suspendable-browser-artifacts), CHROMIUM (default /usr/bin/chromium).
@@ -349,6 +350,10 @@ test('classic Notebook: suspend a running cell, restart the kernel from the UI, 
       const final = await cellState(page, resumeIndex);
       // A fresh kernel process: its execution counter started again.
       assert.match(final.prompt, /In\s*\[1\]/, `the %resume cell is not the first of a restarted kernel: ${final.prompt}`);
+      // The restarted kernel restored its previous namespace by itself and says a suspended cell waits.
+      assert.match(final.stdout, /Restored \d+ variables from this kernel's previous session/,
+        'the first cell after the restart reports the automatic restore');
+      assert.match(final.stdout, new RegExp(`A suspended cell is waiting: %resume ${SESSION}`));
       const after = epochLines(final.stdout);
       assert.deepEqual([...before, ...after], reference.epochs,
         'the epochs before the suspension and after %resume are those of an uninterrupted run');

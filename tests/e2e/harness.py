@@ -133,6 +133,7 @@ class Execution:
     code: str
     msg_id: str
     t_sent: float
+    aborts_queue: bool = True  # an error reply makes the kernel abort queued requests (stop_on_error, not silent)
     reply: Optional[Received] = None
     iopub: List[Received] = field(default_factory=list)
     stdin: List[Received] = field(default_factory=list)
@@ -366,7 +367,7 @@ class Kernel:
         }
         t = time.monotonic()
         msg_id = self.send("shell", "execute_request", content)
-        return Execution(code=code, msg_id=msg_id, t_sent=t)
+        return Execution(code=code, msg_id=msg_id, t_sent=t, aborts_queue=stop_on_error and not silent)
 
     def collect(
         self,
@@ -392,6 +393,11 @@ class Kernel:
             ex.reply = replies[0] if replies else None
             idle = any(r.msg_type == "status" and r.content["execution_state"] == "idle" for r in ex.iopub)
             if ex.reply is not None and idle:
+                if ex.status == "error" and ex.aborts_queue:
+                    # After a failed cell a kernel aborts the requests already queued. ipykernel ends that
+                    # window asynchronously, a moment *after* sending the error reply: a request sent within
+                    # microseconds of the reply can still be aborted. A human never types that fast.
+                    time.sleep(0.1)
                 return ex
             left = deadline - time.monotonic()
             if left <= 0:
@@ -403,13 +409,7 @@ class Kernel:
 
     def execute(self, code: str, timeout: float = 30.0, stdin_handler=None, **kwargs) -> Execution:
         ex = self.send_execute(code, **kwargs)
-        self.collect(ex, timeout=timeout, stdin_handler=stdin_handler)
-        if ex.status == "error" and kwargs.get("stop_on_error", True) and not kwargs.get("silent", False):
-            # After a failed cell a kernel aborts the requests already queued. ipykernel ends that window
-            # asynchronously, a moment *after* sending the error reply: a request sent within microseconds of
-            # the reply can still be aborted. A human never types that fast; do not either.
-            time.sleep(0.1)
-        return ex
+        return self.collect(ex, timeout=timeout, stdin_handler=stdin_handler)
 
     def ok(self, code: str, timeout: float = 30.0, **kwargs) -> Execution:
         """Execute and assert the reply is ok (with a readable failure message)."""
