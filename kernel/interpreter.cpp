@@ -41,8 +41,8 @@ void interpreter::configure_impl()
     {
         server->set_tick([this] { m_streams->tick(); });
         // A %suspend queued while a cell runs is acted on as it arrives, not after the cell.
-        server->set_shell_peek([this](const xeus::xmessage& m, bool) {
-            if (!m_cell_running || m.header().value("msg_type", "") != "execute_request")
+        server->set_shell_peek([this](const xeus::xmessage& m, bool next) {
+            if (!next || !m_cell_running || m.header().value("msg_type", "") != "execute_request")
                 return;
             std::string code = m.content().value("code", "");
             if (is_suspend_magic(code))

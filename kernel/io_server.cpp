@@ -340,8 +340,15 @@ void io_server::receive(zmq::socket_t& socket, int which)
             std::lock_guard<std::mutex> lock(m_hooks_mutex);
             peek = m_shell_peek;
         }
+        bool queue_empty;
+        {
+            std::lock_guard<std::mutex> lock(m_inbox_mutex);
+            queue_empty = m_shell_inbox.empty();
+        }
+        // Only a request right behind the running one may act on it early (with Run All, a %suspend
+        // queued behind other cells is meant for the cell before it, not for whichever runs now).
         if (peek)
-            peek(message, m_main_busy);
+            peek(message, m_main_busy && queue_empty);
     }
     {
         std::lock_guard<std::mutex> lock(m_inbox_mutex);

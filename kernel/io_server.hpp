@@ -58,8 +58,9 @@ public:
     // when it handled the message itself.
     void set_control_filter(std::function<bool(xeus::xmessage&)> filter);
 
-    // Called on the I/O thread for each shell request as it arrives, before it is queued; `busy` tells
-    // whether the main thread is running a request (how %suspend reaches a running cell at once).
+    // Called on the I/O thread for each shell request as it arrives, before it is queued; `next` tells
+    // whether the main thread is running a request and this one is next in line (how %suspend reaches a
+    // running cell at once).
     void set_shell_peek(std::function<void(const xeus::xmessage&, bool busy)> peek);
 
     // Any thread: runs `task` on the main thread between requests (work that needs Python while idle).

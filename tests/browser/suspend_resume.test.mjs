@@ -309,7 +309,7 @@ test('classic Notebook: suspend a running cell, restart the kernel from the UI, 
       const report = await waitCell(page, suspendIndex, `"Session '${SESSION}'"`,
         (s) => s.stdout.includes(`Session '${SESSION}'`) || s.errors, 30_000);
       assert.equal(report.errors, '', `%suspend failed:\n${report.errors}`);
-      assert.match(report.stdout, /Suspended cell \[\d+\], line \d+ in (train|train_batch)/);
+      assert.match(report.stdout, /Suspended cell \[\d+\] in (train|train_batch)\(\) at line \d+ of cell \[\d+\]/);
       await waitKernelIdle(page, 30_000);
       // The lines before the suspension, settled (no more output arrives for the stopped cell).
       const before = epochLines((await cellState(page, longIndex)).stdout);

@@ -80,7 +80,8 @@ def test_suspend_then_resume_in_the_same_kernel_continues_exactly(fresh_kernel):
     assert "suspended at cell" in strip_ansi(running.stderr) and "%resume same-kernel" in running.stderr
     assert suspend.status == "ok", suspend.describe()
     assert re.search(r"Session 'same-kernel': [\d.]+ (B|KiB|MiB)", suspend.stdout), suspend.describe()
-    assert re.search(r"Suspended cell \[\d+\], line \d+ in (train|step)", suspend.stdout), suspend.describe()
+    assert re.search(r"Suspended cell \[\d+\] in (train|step)\(\) at line \d+ of cell \[\d+\]", suspend.stdout), \
+        suspend.describe()
 
     resumed = fresh_kernel.ok("%resume same-kernel", timeout=60)
     assert _stdout(running) + _stdout(resumed) == expected
@@ -174,12 +175,25 @@ def test_an_unsaveable_object_refuses_the_suspend_and_the_cell_completes(fresh_k
 def test_cells_queued_behind_a_suspended_cell_are_aborted(fresh_kernel):
     running = fresh_kernel.send_execute(TRAINING)
     _wait_for_output(fresh_kernel, running, "epoch 2 ")
-    queued = fresh_kernel.send_execute("print('queued cell ran')")
     suspend = fresh_kernel.send_execute("%suspend queued-test")
-    for ex in (running, queued, suspend):
+    queued = fresh_kernel.send_execute("print('queued cell ran')")
+    for ex in (running, suspend, queued):
         fresh_kernel.collect(ex, timeout=15)
+    assert running.status == "aborted", running.describe()
     assert queued.status == "aborted" and "queued cell ran" not in _stdout(queued)
     assert suspend.status == "ok", suspend.describe()
+
+
+def test_a_suspend_queued_behind_other_cells_waits_its_turn(fresh_kernel):
+    """Run All: %suspend queued behind other cells is not meant for whichever cell runs when it arrives."""
+    running = fresh_kernel.send_execute("import time\ntime.sleep(1.5)\nprint('first done')")
+    between = fresh_kernel.send_execute("print('second ran')")
+    suspend = fresh_kernel.send_execute("%suspend in-order")
+    for ex in (running, between, suspend):
+        fresh_kernel.collect(ex, timeout=20)
+    assert running.status == "ok" and _stdout(running) == "first done\n", running.describe()
+    assert between.status == "ok" and _stdout(between) == "second ran\n", between.describe()
+    assert "Saved the namespace as session 'in-order'" in _stdout(suspend), suspend.describe()
 
 
 def test_suspend_while_idle_saves_the_namespace(fresh_kernel):

@@ -11,6 +11,7 @@ import json
 import linecache
 import os
 import random
+import re
 import shlex
 import sys
 import time
@@ -321,9 +322,18 @@ def suspend_idle(request):
                      "cell_suspended": False, "seconds": time.monotonic() - started})
 
 
+def frame_place(where):
+    """'train() at line 36 of cell [1]' - where a frame stopped, in the user's terms."""
+    match = re.fullmatch(r"<cell-(\d+)>", str(where.get("file", "")))
+    place = f"line {where['line']} of cell [{match.group(1)}]" if match else f"{where['file']}:{where['line']}"
+    function = where.get("function") or "<module>"
+    return place if function == "<module>" else f"{function}() at {place}"
+
+
 def _describe(where, count):
+    """The running cell (by its execution count) and where inside it stopped."""
     cell = f"cell [{count}]" if count is not None else "the cell"
-    return f"{cell}, line {where['line']} in {where['function']}" if where else cell
+    return f"{cell} in {frame_place(where)}" if where else cell
 
 
 def _on_safe_point(frame):
@@ -355,7 +365,8 @@ def _on_safe_point(frame):
     where = _location(frames)
     seconds = time.monotonic() - started
     _state.suspended = _Suspended(captured, name, path, where, _state.cell_count)
-    _state.outcome = {"ok": True, "name": name, "path": path, "size": size, "where": where, "seconds": seconds}
+    _state.outcome = {"ok": True, "name": name, "path": path, "size": size, "where": where, "seconds": seconds,
+                      "count": _state.cell_count}
     _reply(request, {"status": "ok", "name": name, "path": path, "size": size, "location": where,
                      "cell_suspended": True, "seconds": seconds})
     sys.stdout.flush()
@@ -399,7 +410,7 @@ def suspend_magic(line):
     if outcome is not None:
         if not outcome["ok"]:
             raise SuspendError(f"the running cell was not suspended (it keeps running): {outcome['why']}")
-        print(f"Suspended {_describe(outcome['where'], _state.suspended.count if _state.suspended else None)}.\n"
+        print(f"Suspended {_describe(outcome['where'], outcome['count'])}.\n"
               f"Session '{outcome['name']}': {_human(outcome['size'])} in {outcome['seconds'] * 1000:.0f} ms "
               f"({outcome['path']}).\nContinue with: %resume {outcome['name']}")
         return
@@ -493,7 +504,8 @@ def sessions_magic(line):
     width = max(len(s.name) for s in rows)
     for s in rows:
         when = datetime.datetime.fromtimestamp(s.created).strftime("%Y-%m-%d %H:%M:%S")
-        what = s.error or (s.where or "namespace only")
+        what = s.error or (frame_place(s.location) if isinstance(s.location, dict) and s.location.get("file")
+                           else "namespace only")
         mine = " (this kernel)" if s.kernel == _state.kernel_id else ""
         print(f"{s.name:<{width}}  {when}  {_human(s.size):>9}  {what}{mine}")
 
