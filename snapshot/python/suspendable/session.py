@@ -428,6 +428,12 @@ def run_script(script, snapshot_path, signals, timeout):
     return _execute(lambda: exec(code, ns), program)
 
 
+def _about(path, error):
+    """'PATH: message', without repeating PATH when the format's message already starts with it."""
+    text = str(error)
+    return text if text.startswith(str(path)) else f"{path}: {text}"
+
+
 def _check_library_code(frames):
     # A frame of library code continues with the code saved in the snapshot; if the library changed,
     # that old code would run next to the new module. Refuse instead.
@@ -457,7 +463,7 @@ def resume_snapshot(path, snapshot_path, signals, timeout):
         check_compatible(manifest)
         manifest, data, buffers = _snapfile.read(path)
     except (OSError, _snapfile.SnapshotFileError, SnapshotMismatch) as e:
-        print(f"suspendable resume: {path}: {e}", file=sys.stderr)
+        print(f"suspendable resume: {_about(path, e)}", file=sys.stderr)
         return 2
     _restore_process(manifest)
     ns = _fresh_main(manifest["script"])
@@ -465,7 +471,7 @@ def resume_snapshot(path, snapshot_path, signals, timeout):
         payload = graph.loads(data, ns, buffers)
         _check_library_code(payload["frames"])
     except SnapshotMismatch as e:
-        print(f"suspendable resume: {path}: {e}", file=sys.stderr)
+        print(f"suspendable resume: {_about(path, e)}", file=sys.stderr)
         return 2
     del data, buffers
     ns.update(payload["globals"])
@@ -504,7 +510,7 @@ def inspect_snapshot(path, as_json):
     try:
         manifest = _snapfile.read_manifest(path)
     except (OSError, _snapfile.SnapshotFileError) as e:
-        print(f"suspendable inspect: {path}: {e}", file=sys.stderr)
+        print(f"suspendable inspect: {_about(path, e)}", file=sys.stderr)
         return 2
     manifest = dict(manifest)
     manifest.setdefault("size", os.path.getsize(path))
