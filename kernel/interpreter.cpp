@@ -67,7 +67,7 @@ void interpreter::configure_impl()
     }
     install_signal_handlers();
     // From here on every entry point takes the GIL itself (requests come from two threads).
-    m_main_thread = PyEval_SaveThread();
+    PyEval_SaveThread(); // the main thread's state stays registered: PyGILState_Ensure finds it
 }
 
 // I/O thread. A running cell is suspended at its next safe point; an idle kernel saves its namespace on

@@ -11,8 +11,6 @@
 #include <atomic>
 #include <memory>
 
-struct _ts;
-
 namespace suspendable
 {
 
@@ -43,7 +41,6 @@ private:
     std::unique_ptr<comm_bridge> m_comms;
     std::unique_ptr<fd_capture> m_capture;
     nl::json m_kernel_info; // computed once at start: kernel_info may be asked on control while busy
-    _ts* m_main_thread = nullptr;
     std::atomic<bool> m_cell_running{false}; // read by the I/O thread
 };
 

@@ -67,9 +67,6 @@ class Comm:
         if self._close_callback is not None:
             self._close_callback(msg)
 
-    def __del__(self):
-        pass  # ipykernel closes on delete; widgets close explicitly, and a dying kernel needs no messages
-
 
 class CommManager:
     def __init__(self):

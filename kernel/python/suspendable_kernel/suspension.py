@@ -395,10 +395,6 @@ def announce_suspended():
 
 
 # ---------------------------------------------------------------- magics
-def _human(n):
-    return session._human(n)
-
-
 def suspend_magic(line):
     """%suspend [NAME] [--timeout S]
 
@@ -411,13 +407,13 @@ def suspend_magic(line):
         if not outcome["ok"]:
             raise SuspendError(f"the running cell was not suspended (it keeps running): {outcome['why']}")
         print(f"Suspended {_describe(outcome['where'], outcome['count'])}.\n"
-              f"Session '{outcome['name']}': {_human(outcome['size'])} in {outcome['seconds'] * 1000:.0f} ms "
+              f"Session '{outcome['name']}': {session._human(outcome['size'])} in {outcome['seconds'] * 1000:.0f} ms "
               f"({outcome['path']}).\nContinue with: %resume {outcome['name']}")
         return
     name = opts["name"] or _default_name()
     started = time.monotonic()
     path, size = _write(SNAPSHOT_KIND_NAMESPACE, name, None, None)
-    print(f"Saved the namespace as session '{name}': {_human(size)} in "
+    print(f"Saved the namespace as session '{name}': {session._human(size)} in "
           f"{(time.monotonic() - started) * 1000:.0f} ms ({path}).\nRestore it with: %resume {name}")
 
 
@@ -507,7 +503,7 @@ def sessions_magic(line):
         what = s.error or (frame_place(s.location) if isinstance(s.location, dict) and s.location.get("file")
                            else "namespace only")
         mine = " (this kernel)" if s.kernel == _state.kernel_id else ""
-        print(f"{s.name:<{width}}  {when}  {_human(s.size):>9}  {what}{mine}")
+        print(f"{s.name:<{width}}  {when}  {session._human(s.size):>9}  {what}{mine}")
 
 
 def install(shell):
