@@ -75,21 +75,8 @@ int sessions(const args& a)
         if (!item || !argv || PyList_Append(argv.get(), item.get()) < 0)
             argv.reset();
     }
-    py_ref result =
-        module && argv ? py_ref::steal(PyObject_CallMethod(module.get(), "main", "O", argv.get())) : py_ref();
-    if (!result)
-    {
-        // A bug, not a bad input: show the traceback.
-        PyErr_Print();
-        return 1;
-    }
-    long status = PyLong_AsLong(result.get());
-    if (status == -1 && PyErr_Occurred())
-    {
-        PyErr_Print();
-        return 1;
-    }
-    return static_cast<int>(status);
+    return exit_status(module && argv ? py_ref::steal(PyObject_CallMethod(module.get(), "main", "O", argv.get()))
+                                      : py_ref());
 }
 
 } // namespace suspendable::cli

@@ -35,4 +35,20 @@ std::string fetch_error_message()
     return msg.empty() ? name : name + ": " + msg;
 }
 
+int exit_status(py_ref result)
+{
+    if (!result)
+    {
+        PyErr_Print();
+        return 1;
+    }
+    long status = PyLong_AsLong(result.get());
+    if (status == -1 && PyErr_Occurred())
+    {
+        PyErr_Print();
+        return 1;
+    }
+    return static_cast<int>(status);
+}
+
 } // namespace suspendable

@@ -78,6 +78,10 @@ std::string to_string(PyObject* o);
 // "TypeName: message" of the pending exception, which is cleared. For logs and user-facing errors.
 std::string fetch_error_message();
 
+// A process exit status from what a Python entry point returned: its int, or 1 after printing the
+// traceback when it raised (a bug in our code, not in the user's input) or returned a non-int.
+int exit_status(py_ref result);
+
 // Holds the GIL for its lifetime; usable from any thread that the interpreter knows about or not.
 class gil_guard
 {

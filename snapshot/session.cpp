@@ -27,19 +27,7 @@ int call_session(const char* function, PyObject* args)
 {
     py_ref module = py_ref::steal(PyImport_ImportModule("suspendable.session"));
     py_ref fn = module ? py_ref::steal(PyObject_GetAttrString(module.get(), function)) : py_ref();
-    py_ref result = fn ? py_ref::steal(PyObject_Call(fn.get(), args, nullptr)) : py_ref();
-    if (!result)
-    {
-        PyErr_Print();
-        return 1;
-    }
-    long status = PyLong_AsLong(result.get());
-    if (status == -1 && PyErr_Occurred())
-    {
-        PyErr_Print();
-        return 1;
-    }
-    return static_cast<int>(status);
+    return exit_status(fn ? py_ref::steal(PyObject_Call(fn.get(), args, nullptr)) : py_ref());
 }
 
 } // namespace

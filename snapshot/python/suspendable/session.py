@@ -288,41 +288,39 @@ def _on_abandon(reason):
 
 
 # ---------------------------------------------------------------- public API for programs
+def _save_here(api, path, up):
+    """Captures the program at the caller of `api` and saves it (resuming returns True from that call).
+    Returns (captured, size, path), or None after reporting why it could not be saved."""
+    program = _current
+    if program is None:
+        raise RuntimeError(f"suspendable.{api}() needs the program to run under `suspendable run`")
+    path = os.path.abspath(path) if path is not None else program.snapshot_path
+    try:
+        captured = _engine.capture_caller(program.base_code, up + 1)
+    except RuntimeError as e:
+        _report_failure(str(e))
+        return None
+    size, why = save(captured, program, path, send=True)
+    if why is not None:
+        _report_failure(why)
+        return None
+    return captured, size, path
+
+
 def checkpoint(path=None, _up=1):
     """Saves the program here and continues. Returns False now; True when resumed from this snapshot.
 
     `_up`: Python frames between the caller to save and this function (suspendable.checkpoint adds one)."""
-    program = _current
-    if program is None:
-        raise RuntimeError("suspendable.checkpoint() needs the program to run under `suspendable run`")
-    path = os.path.abspath(path) if path is not None else program.snapshot_path
-    try:
-        captured = _engine.capture_caller(program.base_code, _up)
-    except RuntimeError as e:
-        _report_failure(str(e))
-        return False
-    size, why = save(captured, program, path, send=True)
-    if why is not None:
-        _report_failure(why)
+    _save_here("checkpoint", path, _up)
     return False
 
 
 def suspend(path=None, _up=1):
     """Saves the program here and exits with status 75; a resume continues after this call (True)."""
-    program = _current
-    if program is None:
-        raise RuntimeError("suspendable.suspend() needs the program to run under `suspendable run`")
-    path = os.path.abspath(path) if path is not None else program.snapshot_path
-    try:
-        captured = _engine.capture_caller(program.base_code, _up)
-    except RuntimeError as e:
-        _report_failure(str(e))
+    saved = _save_here("suspend", path, _up)
+    if saved is None:
         return False
-    size, why = save(captured, program, path, send=True)
-    if why is not None:
-        _report_failure(why)
-        return False
-    _finish_suspend(captured, size, path)
+    _finish_suspend(*saved)
     return True  # not reached
 
 
