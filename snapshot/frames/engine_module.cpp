@@ -63,15 +63,20 @@ PyObject* capture_caller(PyObject*, PyObject* args)
     if (!PyArg_ParseTuple(args, "O!|i:capture_caller", &PyCode_Type, &base, &up))
         return nullptr;
     return guarded([&] {
+        // The target's state (stacktop, prev_instr at the CALL's last cache) is valid only if its callee
+        // was entered by an inlined Python call; the frames further down are not captured, so how they
+        // were entered (a magic called through fn(*args) from C) does not matter.
         py_ref f = py_ref::borrow(reinterpret_cast<PyObject*>(PyEval_GetFrame()));
+        bool callee_inlined = true;
         for (int i = 0; i < up && f; i++)
         {
-            if (frames::cpy::of(reinterpret_cast<PyFrameObject*>(f.get()))->is_entry)
-                throw std::runtime_error("checkpoint() must be called directly from Python code");
+            callee_inlined = !frames::cpy::of(reinterpret_cast<PyFrameObject*>(f.get()))->is_entry;
             f = py_ref::steal(reinterpret_cast<PyObject*>(PyFrame_GetBack(reinterpret_cast<PyFrameObject*>(f.get()))));
         }
         if (!f)
             throw std::runtime_error("no calling frame");
+        if (!callee_inlined)
+            throw std::runtime_error("checkpoint() must be called directly from Python code");
         return frames::capture_chain(reinterpret_cast<PyFrameObject*>(f.get()), base, frames::resume_after).release();
     });
 }

@@ -346,3 +346,24 @@ def test_sigterm_saves_the_session_before_exiting(fresh_kernel, jupyter_env):
                              timeout=60)
     assert listing.returncode == 0, listing.stderr
     assert "auto-" in listing.stdout, listing.stdout
+
+
+def test_checkpoint_saves_a_running_cell_and_resume_continues_after_that_line(fresh_kernel):
+    cell = ("total = 0\n"
+            "def add(i):\n"
+            "    return i\n"
+            "for i in range(6):\n"
+            "    total += add(i)\n"
+            "    print('step', i, total)\n"
+            "    if i == 2:\n"
+            "        %checkpoint ck-e2e\n"
+            "total\n")
+    first = fresh_kernel.ok(cell)
+    assert _stdout(first) == "".join(f"step {i} {sum(range(i + 1))}\n" for i in range(6)), first.describe()
+    assert "checkpoint 'ck-e2e' saved at cell [" in first.stderr and ", line 8" in first.stderr, first.describe()
+    assert _result(first) == "15"
+    fresh_kernel.restart()
+    resumed = fresh_kernel.ok("%resume ck-e2e", timeout=60)
+    after = [line for line in _stdout(resumed).splitlines() if not line.startswith("[suspendable]")]
+    assert after == ["step 3 6", "step 4 10", "step 5 15"], resumed.describe()
+    assert _result(resumed) == "15"

@@ -18,10 +18,12 @@ import time
 
 import _suspendable_engine as _engine
 from IPython.core.error import UsageError
+from IPython.core.interactiveshell import InteractiveShell
 import _suspendable_kernel as _kernel
 from suspendable import _snapfile, graph, session, store
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_RUN_LINE_MAGIC = InteractiveShell.run_line_magic.__code__
 SNAPSHOT_KIND_CELL = "cell"
 SNAPSHOT_KIND_NAMESPACE = "namespace"
 DEFAULT_TIMEOUT = 10.0
@@ -159,7 +161,7 @@ def _unsaveable_report(frames, exc, ns):
     return "; ".join(f"{path} -> {type_name}" for path, type_name, _ in problems)
 
 
-def _serialize(kind, name, frames, exc, skip_unsaveable=False):
+def _serialize(kind, name, frames, exc, skip_unsaveable=False, send=None):
     """(manifest, pickle, buffers) of the namespace (+ frames). Raises SuspendError naming every object
     that cannot be saved; with skip_unsaveable, globals that cannot be saved are left out and listed in
     the manifest instead (what an automatic save at shutdown does: save all that can be saved)."""
@@ -172,7 +174,7 @@ def _serialize(kind, name, frames, exc, skip_unsaveable=False):
                 graph.dumps(saved[key], ns)
             except Exception:  # noqa: BLE001
                 skipped[key] = session._type_name(saved.pop(key))
-    payload = {"frames": frames, "exc": exc, "send": None, "globals": saved,
+    payload = {"frames": frames, "exc": exc, "send": send, "globals": saved,
                "random": random.getstate(), "cells": _cell_sources(frames or [])}
     buffers = []
     try:
@@ -188,9 +190,10 @@ def _serialize(kind, name, frames, exc, skip_unsaveable=False):
     return manifest, data, [b.raw() for b in buffers]
 
 
-def _write(kind, name, frames, exc):
-    """Writes the session `name`; returns (path, size)."""
-    manifest, data, buffers = _serialize(kind, name, frames, exc)
+def _write(kind, name, frames, exc, send=None):
+    """Writes the session `name`; returns (path, size). `send`: the value the innermost frame receives
+    when it is resumed (a checkpoint's call returns True)."""
+    manifest, data, buffers = _serialize(kind, name, frames, exc, send=send)
     try:
         path = store.save(name, manifest, data, buffers)
     except Exception as e:  # noqa: BLE001 - disk full, permissions
@@ -333,7 +336,12 @@ def frame_place(where):
 def _describe(where, count):
     """The running cell (by its execution count) and where inside it stopped."""
     cell = f"cell [{count}]" if count is not None else "the cell"
-    return f"{cell} in {frame_place(where)}" if where else cell
+    if not where:
+        return cell
+    place = frame_place(where)
+    if place == f"line {where['line']} of {cell}":
+        return f"{cell}, line {where['line']}"  # the cell's own code, not a function it calls
+    return f"{cell} in {place}"
 
 
 def _on_safe_point(frame):
@@ -472,22 +480,58 @@ def resume_magic(line):
     if manifest.get("kind") == SNAPSHOT_KIND_NAMESPACE or not payload["frames"]:
         print(f"Restored {len(payload['globals'])} variables from session {manifest.get('name', path)!r}.")
         return None
-    frames, exc = payload["frames"], payload["exc"]
+    frames, exc, send = payload["frames"], payload["exc"], payload.get("send")
     payload.clear()
     if _state.suspended is not None and _state.suspended.path == path:
         _state.suspended = None
-    return _continue(frames, exc, (manifest.get("location") or {}).get("cell"))
+    return _continue(frames, exc, (manifest.get("location") or {}).get("cell"), send)
 
 
-def _continue(frames, exc, count):
+def _continue(frames, exc, count, send=None):
     """Runs a captured chain to completion (or its next suspension) inside the current cell."""
     prepare(frames[0][1], count)
-    box = [frames, exc]
+    box = [frames, exc] if send is None else [frames, exc, send]
     del frames, exc
     result = _kernel.resume_cell(*box)
     box.clear()
     if result is _kernel.SUSPENDED:
         announce_suspended()
+    return None
+
+
+def checkpoint_magic(line):
+    """%checkpoint [NAME]
+
+    A line inside a cell: saves the session at this point - namespace and the running call stack - and
+    the cell continues. `%resume NAME` later (after a restart, or elsewhere) continues from right after
+    this line; there the magic's value is True."""
+    words = shlex.split(line)
+    if len(words) > 1:
+        raise SuspendError("usage: %checkpoint [NAME]")
+    name = store.validate_name(words[0]) if words else f"checkpoint-{_default_name()[8:]}"
+    if not _state.running:
+        raise SuspendError("%checkpoint saves a running cell at that line: use it inside a cell with other "
+                           "code (to save the namespace alone, use %suspend NAME)")
+    started = time.monotonic()
+    # The frame to save is the one that called IPython's run_line_magic (the user's line); count the
+    # frames between it and this one for capture_caller.
+    frame, up = sys._getframe(), 0
+    while frame is not None and frame.f_code is not _RUN_LINE_MAGIC:
+        frame, up = frame.f_back, up + 1
+    if frame is None or frame.f_back is None:
+        raise SuspendError("%checkpoint must be run as a line of a cell")
+    try:
+        captured = _engine.capture_caller(_state.base_code, up + 1)
+    except RuntimeError as e:
+        raise SuspendError(f"cannot checkpoint here: {e}") from None
+    frames, exc = captured
+    if any(f[7] is not None for f in frames):
+        raise SuspendError("cannot checkpoint inside a call made from C code (a decorator's *args call, "
+                           "__init__, __enter__...); move the line to the caller")
+    path, size = _write(SNAPSHOT_KIND_CELL, name, frames, exc, send=True)
+    where = _location(frames)
+    print(f"[suspendable] checkpoint '{name}' saved at {_describe(where, _state.cell_count)}: "
+          f"{session._human(size)} in {(time.monotonic() - started) * 1000:.0f} ms", file=sys.stderr, flush=True)
     return None
 
 
@@ -513,3 +557,4 @@ def install(shell):
     shell.register_magic_function(suspend_magic, "line", "suspend")
     shell.register_magic_function(resume_magic, "line", "resume")
     shell.register_magic_function(sessions_magic, "line", "sessions")
+    shell.register_magic_function(checkpoint_magic, "line", "checkpoint")
