@@ -144,6 +144,15 @@ parsed_frame parse(PyObject* item, Py_ssize_t index)
     return p;
 }
 
+// Locals, cells and free variables, then the value stack, from a captured frame (f->stacktop is 0).
+void fill_slots(cpy::iframe* f, const parsed_frame& p)
+{
+    for (Py_ssize_t k = 0; k < PyList_GET_SIZE(p.locals); k++)
+        f->localsplus[f->stacktop++] = slot_value(PyList_GET_ITEM(p.locals, k));
+    for (Py_ssize_t k = 0; k < PyList_GET_SIZE(p.stack); k++)
+        f->localsplus[f->stacktop++] = slot_value(PyList_GET_ITEM(p.stack, k));
+}
+
 bool has_kind(PyObject* link, const char* kind)
 {
     if (link == Py_None || !PyTuple_Check(link) || PyTuple_GET_SIZE(link) < 1)
@@ -182,10 +191,7 @@ owned_frame build_in_generator(const parsed_frame& p, cpy::iframe* previous)
     f->is_entry = false;
     f->stacktop = 0;
     owned_frame owned(f);
-    for (int k = 0; k < co->co_nlocalsplus; k++)
-        f->localsplus[f->stacktop++] = slot_value(PyList_GET_ITEM(p.locals, k));
-    for (Py_ssize_t k = 0; k < PyList_GET_SIZE(p.stack); k++)
-        f->localsplus[f->stacktop++] = slot_value(PyList_GET_ITEM(p.stack, k));
+    fill_slots(f, p);
     PyObject* exc = PyTuple_GET_ITEM(p.link, 3);
     Py_XSETREF(g->gi_exc_state.exc_value, exc == Py_None ? nullptr : py_ref::borrow(exc).release());
     return owned;
@@ -217,10 +223,7 @@ owned_frame build(const parsed_frame& p, cpy::iframe* previous)
     f->owner = FRAME_OWNED_BY_THREAD;
     f->stacktop = 0;
     owned_frame owned(f);
-    for (int k = 0; k < co->co_nlocalsplus; k++)
-        f->localsplus[f->stacktop++] = slot_value(PyList_GET_ITEM(p.locals, k));
-    for (Py_ssize_t k = 0; k < PyList_GET_SIZE(p.stack); k++)
-        f->localsplus[f->stacktop++] = slot_value(PyList_GET_ITEM(p.stack, k));
+    fill_slots(f, p);
     return owned;
 }
 

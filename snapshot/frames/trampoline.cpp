@@ -14,6 +14,16 @@ namespace suspendable::frames::trampoline
 namespace
 {
 
+// Why a bridge gives up when static analysis has no depth for the caller's instruction.
+const char* const unknown_stack = "native code (unknown stack)";
+
+// The caller's value-stack depth before `ins` (static analysis; -1 where it has none).
+int depth_before(cpy::iframe* caller, const bytecode::instruction& ins)
+{
+    const auto& depths = cached_stack_depths(reinterpret_cast<PyObject*>(caller->f_code));
+    return depths[static_cast<size_t>(ins.start)];
+}
+
 PyObject* code_of(PyObject* callable)
 {
     if (PyMethod_Check(callable))
@@ -107,12 +117,11 @@ bridge call_bridge(cpy::iframe* callee, cpy::iframe* caller, const bytecode::cod
         b.why = "native code";
         return b;
     }
-    const auto& depths = cached_stack_depths(reinterpret_cast<PyObject*>(caller->f_code));
-    int d = depths[static_cast<size_t>(precall.start)];
+    int d = depth_before(caller, precall);
     int base = d - precall.oparg - 2;
     if (d < 0 || base < 0)
     {
-        b.why = "native code (unknown stack)";
+        b.why = unknown_stack;
         return b;
     }
     PyObject* x = slot(caller, base);
@@ -143,12 +152,11 @@ bridge call_bridge(cpy::iframe* callee, cpy::iframe* caller, const bytecode::cod
 bridge call_ex_bridge(cpy::iframe* callee, cpy::iframe* caller, const bytecode::instruction& ins)
 {
     bridge b;
-    const auto& depths = cached_stack_depths(reinterpret_cast<PyObject*>(caller->f_code));
-    int d = depths[static_cast<size_t>(ins.start)];
+    int d = depth_before(caller, ins);
     int func_at = d - 2 - (ins.oparg & 1);
     if (func_at < 1)
     {
-        b.why = "native code (unknown stack)";
+        b.why = unknown_stack;
         return b;
     }
     PyObject* func = slot(caller, func_at);
@@ -167,12 +175,11 @@ bridge call_ex_bridge(cpy::iframe* callee, cpy::iframe* caller, const bytecode::
 bridge with_bridge(cpy::iframe* callee, cpy::iframe* caller, const bytecode::instruction& ins)
 {
     bridge b;
-    const auto& depths = cached_stack_depths(reinterpret_cast<PyObject*>(caller->f_code));
-    int d = depths[static_cast<size_t>(ins.start)];
+    int d = depth_before(caller, ins);
     bool enter = ins.opcode == BEFORE_WITH;
     if (d < (enter ? 1 : 4))
     {
-        b.why = "native code (unknown stack)";
+        b.why = unknown_stack;
         return b;
     }
     PyObject* hook = nullptr;
@@ -205,11 +212,10 @@ bridge with_bridge(cpy::iframe* callee, cpy::iframe* caller, const bytecode::ins
 bridge attr_bridge(cpy::iframe* callee, cpy::iframe* caller, const bytecode::instruction& ins)
 {
     bridge b;
-    const auto& depths = cached_stack_depths(reinterpret_cast<PyObject*>(caller->f_code));
-    int d = depths[static_cast<size_t>(ins.start)];
+    int d = depth_before(caller, ins);
     if (d < 1)
     {
-        b.why = "native code (unknown stack)";
+        b.why = unknown_stack;
         return b;
     }
     PyObject* owner = slot(caller, d - 1);
@@ -232,11 +238,10 @@ bridge attr_bridge(cpy::iframe* callee, cpy::iframe* caller, const bytecode::ins
 bridge subscr_bridge(cpy::iframe* caller, const bytecode::instruction& ins)
 {
     bridge b;
-    const auto& depths = cached_stack_depths(reinterpret_cast<PyObject*>(caller->f_code));
-    int d = depths[static_cast<size_t>(ins.start)];
+    int d = depth_before(caller, ins);
     if (d < 2)
     {
-        b.why = "native code (unknown stack)";
+        b.why = unknown_stack;
         return b;
     }
     b.ok = true;
@@ -267,13 +272,12 @@ PyObject* method_code(PyObject* obj, const std::string& name)
 bridge binop_bridge(cpy::iframe* callee, cpy::iframe* caller, const bytecode::instruction& ins)
 {
     bridge b;
-    const auto& depths = cached_stack_depths(reinterpret_cast<PyObject*>(caller->f_code));
-    int d = depths[static_cast<size_t>(ins.start)];
+    int d = depth_before(caller, ins);
     int op = ins.oparg % 13;
     bool inplace = ins.oparg >= 13;
     if (d < 2 || ins.oparg < 0 || ins.oparg > 25)
     {
-        b.why = "native code (unknown stack)";
+        b.why = unknown_stack;
         return b;
     }
     PyObject* lhs = slot(caller, d - 2);
@@ -312,11 +316,10 @@ bridge binop_bridge(cpy::iframe* callee, cpy::iframe* caller, const bytecode::in
 bridge compare_bridge(cpy::iframe* callee, cpy::iframe* caller, const bytecode::instruction& ins)
 {
     bridge b;
-    const auto& depths = cached_stack_depths(reinterpret_cast<PyObject*>(caller->f_code));
-    int d = depths[static_cast<size_t>(ins.start)];
+    int d = depth_before(caller, ins);
     if (d < 2 || ins.oparg < 0 || ins.oparg > Py_GE)
     {
-        b.why = "native code (unknown stack)";
+        b.why = unknown_stack;
         return b;
     }
     PyObject* left = slot(caller, d - 2);
@@ -365,11 +368,10 @@ PyObject* applied_function(PyObject* it)
 bridge next_bridge(cpy::iframe* callee, cpy::iframe* caller, const bytecode::instruction& ins)
 {
     bridge b;
-    const auto& depths = cached_stack_depths(reinterpret_cast<PyObject*>(caller->f_code));
-    int d = depths[static_cast<size_t>(ins.start)];
+    int d = depth_before(caller, ins);
     if (d < 1)
     {
-        b.why = "native code (unknown stack)";
+        b.why = unknown_stack;
         return b;
     }
     PyObject* it = slot(caller, d - 1);
