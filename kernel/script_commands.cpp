@@ -77,6 +77,10 @@ parsed parse(const args& a, bool stop_at_first_positional)
         }
         else if (arg == "--safe-point-timeout")
             p.options.safe_point_timeout = std::stod(value());
+        else if (arg == "--skip-unsaveable")
+            p.options.skip_unsaveable = true;
+        else if (arg == "--bundle-modules")
+            p.options.bundle_modules = true;
         else if (arg == "--json")
             p.json = true;
         else if (arg == "--")
@@ -118,6 +122,12 @@ int finish(int status)
     return status;
 }
 
+const char* const run_usage = "run [--snapshot PATH] [--signal SIG]... [--safe-point-timeout S] "
+                              "[--skip-unsaveable] [--bundle-modules] SCRIPT.py [ARGS...]";
+const char* const resume_usage = "resume PATH [--snapshot PATH2] [--signal SIG]... [--safe-point-timeout S] "
+                                 "[--skip-unsaveable] [--bundle-modules]";
+const char* const inspect_usage = "inspect PATH [--json]";
+
 int usage(const char* text)
 {
     std::cerr << "usage: suspendable " << text << "\n";
@@ -136,10 +146,10 @@ int run(const args& a)
     catch (const std::exception& e)
     {
         std::cerr << "suspendable run: " << e.what() << "\n";
-        return usage("run [--snapshot PATH] [--signal SIG]... [--safe-point-timeout S] SCRIPT.py [ARGS...]");
+        return usage(run_usage);
     }
     if (p.positional.empty())
-        return usage("run [--snapshot PATH] [--signal SIG]... [--safe-point-timeout S] SCRIPT.py [ARGS...]");
+        return usage(run_usage);
     const std::string& script = p.positional.front();
     if (p.options.snapshot.empty())
     {
@@ -170,10 +180,10 @@ int resume(const args& a)
     catch (const std::exception& e)
     {
         std::cerr << "suspendable resume: " << e.what() << "\n";
-        return usage("resume PATH [--snapshot PATH2] [--signal SIG]... [--safe-point-timeout S]");
+        return usage(resume_usage);
     }
     if (p.positional.size() != 1)
-        return usage("resume PATH [--snapshot PATH2] [--signal SIG]... [--safe-point-timeout S]");
+        return usage(resume_usage);
     int status = 0;
     block(p.options.signals);
     {
@@ -196,10 +206,10 @@ int inspect(const args& a)
     catch (const std::exception& e)
     {
         std::cerr << "suspendable inspect: " << e.what() << "\n";
-        return usage("inspect PATH [--json]");
+        return usage(inspect_usage);
     }
     if (p.positional.size() != 1)
-        return usage("inspect PATH [--json]");
+        return usage(inspect_usage);
     runtime_options options;
     options.install_signal_handlers = false;
     python_runtime runtime(options);

@@ -30,19 +30,27 @@ int call_session(const char* function, PyObject* args)
     return exit_status(fn ? py_ref::steal(PyObject_Call(fn.get(), args, nullptr)) : py_ref());
 }
 
+py_ref option_dict(const script_options& options)
+{
+    return check(Py_BuildValue("{sOsO}", "skip_unsaveable", options.skip_unsaveable ? Py_True : Py_False,
+                               "bundle_modules", options.bundle_modules ? Py_True : Py_False));
+}
+
 } // namespace
 
 int run_script(const std::string& script, const script_options& options)
 {
-    py_ref args = check(Py_BuildValue("(ssNd)", script.c_str(), options.snapshot.c_str(),
-                                      signal_list(options.signals).release(), options.safe_point_timeout));
+    py_ref args = check(Py_BuildValue("(ssNdN)", script.c_str(), options.snapshot.c_str(),
+                                      signal_list(options.signals).release(), options.safe_point_timeout,
+                                      option_dict(options).release()));
     return call_session("run_script", args.get());
 }
 
 int resume(const std::string& path, const script_options& options)
 {
-    py_ref args = check(Py_BuildValue("(ssNd)", path.c_str(), options.snapshot.c_str(),
-                                      signal_list(options.signals).release(), options.safe_point_timeout));
+    py_ref args = check(Py_BuildValue("(ssNdN)", path.c_str(), options.snapshot.c_str(),
+                                      signal_list(options.signals).release(), options.safe_point_timeout,
+                                      option_dict(options).release()));
     return call_session("resume_snapshot", args.get());
 }
 

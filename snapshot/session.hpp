@@ -14,6 +14,8 @@ struct script_options
     std::string snapshot;          // where a suspend writes (run: ./NAME.snap; resume: the resumed file)
     std::vector<int> signals;      // signals that request a suspend
     double safe_point_timeout = 10; // seconds a request may wait for a safe point
+    bool skip_unsaveable = false;   // save objects that cannot be saved as placeholders (and list them)
+    bool bundle_modules = false;    // carry the source of modules imported from local files
 };
 
 // Runs `script` as __main__ (sys.argv must already be SCRIPT ARGS...). Returns the exit status; a

@@ -8,9 +8,7 @@ their handlers (`_suspendable_kernel.unwind`). The captured frames stay alive in
 """
 import datetime
 import json
-import linecache
 import os
-import random
 import re
 import shlex
 import sys
@@ -20,7 +18,7 @@ import _suspendable_engine as _engine
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 import _suspendable_kernel as _kernel
-from suspendable import _snapfile, graph, session, store
+from suspendable import _snapfile, graph, session, state, store
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _RUN_LINE_MAGIC = InteractiveShell.run_line_magic.__code__
@@ -74,16 +72,14 @@ def _default_name():
 
 
 def parse_options(line):
-    """%suspend [NAME] [--timeout S]"""
-    opts = {"name": None, "timeout": DEFAULT_TIMEOUT}
+    """%suspend [NAME] [--timeout S] [--skip-unsaveable] [--bundle-modules]"""
+    opts = {"name": None, "timeout": DEFAULT_TIMEOUT, "skip_unsaveable": False, "bundle_modules": False}
     words = shlex.split(line)
     i = 0
     while i < len(words):
         w = words[i]
         if w in ("--skip-unsaveable", "--bundle-modules"):
-            # Placeholders for unsaveable objects and bundled module sources come with the session-state
-            # work; refusing is better than silently ignoring what the user asked for.
-            raise SuspendError(f"{w} is not supported by this version yet")
+            opts[w[2:].replace("-", "_")] = True
         elif w == "--timeout":
             if i + 1 >= len(words):
                 raise SuspendError("--timeout needs a number of seconds")
@@ -121,15 +117,6 @@ def _saved_globals(ns):
     return out
 
 
-def _cell_sources(frames):
-    sources = {}
-    for frame in frames:
-        filename = frame[1].co_filename
-        if filename.startswith("<cell-") and filename in linecache.cache:
-            sources[filename] = "".join(linecache.cache[filename][2])
-    return sources
-
-
 def _location(frames):
     code, lasti = frames[-1][1], frames[-1][2]
     return {"file": code.co_filename, "line": session._line_of(code, lasti), "function": code.co_qualname,
@@ -144,61 +131,53 @@ def _manifest(kind, ns, frames, location, name):
         "kernel": _state.kernel_id,
         "name": name,
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "cwd": os.getcwd(),
-        "sys_path": list(sys.path),
         "location": location,
         "frames": session._manifest_frames(frames) if frames else [],
         "globals": [session._variable(k, v) for k, v in _saved_globals(ns).items()
                     if not (k.startswith("__") and k.endswith("__"))],
-        "modules": session._modules(),
     }
 
 
-def _unsaveable_report(frames, exc, ns):
-    roots = session._diagnostic_roots(frames, exc, {}) if frames else []
-    roots += [(f"global {k!r}", v) for k, v in _saved_globals(ns).items()]
-    problems = graph.find_unpicklable(roots, ns)
-    return "; ".join(f"{path} -> {type_name}" for path, type_name, _ in problems)
-
-
-def _serialize(kind, name, frames, exc, skip_unsaveable=False, send=None):
+def _serialize(kind, name, frames, exc, send=None, skip_unsaveable=False, bundle_modules=False):
     """(manifest, pickle, buffers) of the namespace (+ frames). Raises SuspendError naming every object
-    that cannot be saved; with skip_unsaveable, globals that cannot be saved are left out and listed in
-    the manifest instead (what an automatic save at shutdown does: save all that can be saved)."""
+    that cannot be saved; with skip_unsaveable each of them is saved as a placeholder and listed in the
+    manifest instead (what an automatic save at shutdown does: never lose the rest)."""
     ns = _state.shell.user_ns
-    saved = _saved_globals(ns)
-    skipped = {}
-    if skip_unsaveable and not frames:
-        for key in list(saved):
-            try:
-                graph.dumps(saved[key], ns)
-            except Exception:  # noqa: BLE001
-                skipped[key] = session._type_name(saved.pop(key))
-    payload = {"frames": frames, "exc": exc, "send": send, "globals": saved,
-               "random": random.getstate(), "cells": _cell_sources(frames or [])}
-    buffers = []
     try:
-        data = graph.dumps(payload, ns, buffer_callback=buffers.append if _snapfile.uses_buffers() else None)
-    except Exception as e:  # noqa: BLE001 - report everything that cannot be saved
-        report = _unsaveable_report(frames, exc, ns)
-        raise SuspendError(f"cannot save {report or f'{type(e).__name__}: {e}'}") from None
+        dumped = state.dump(ns, _saved_globals(ns), frames, exc, send, skip_unsaveable=skip_unsaveable,
+                            bundle_modules=bundle_modules)
+    except graph.UnpicklableError as e:
+        report = "; ".join(f"{path} -> {type_name}" for path, type_name, _ in e.problems)
+        raise SuspendError(f"cannot save {report} (or suspend with --skip-unsaveable)") from None
     location = _location(frames) if frames else None
     manifest = _manifest(kind, ns, frames, location, name)
-    manifest["skipped"] = skipped
+    manifest.update(dumped.manifest)
     if _state.suspended is not None and not frames:
         manifest["suspended_session"] = _state.suspended.name
-    return manifest, data, [b.raw() for b in buffers]
+    return manifest, dumped.data, dumped.buffers
 
 
-def _write(kind, name, frames, exc, send=None):
-    """Writes the session `name`; returns (path, size). `send`: the value the innermost frame receives
-    when it is resumed (a checkpoint's call returns True)."""
-    manifest, data, buffers = _serialize(kind, name, frames, exc, send=send)
+def skipped_note(manifest):
+    """What a save left out (placeholders), for the user; empty if nothing."""
+    skipped = manifest.get("skipped") or []
+    if not skipped:
+        return ""
+    return ("[suspendable] Saved as placeholders (they cannot be saved; using them after a restore raises "
+            "UnsavedObjectError): " + "; ".join(f"{s['path']} -> {s['type']}" for s in skipped) + "\n")
+
+
+def _write(kind, name, frames, exc, send=None, options=None):
+    """Writes the session `name`; returns (path, size, manifest). `send`: the value the innermost
+    frame receives when it is resumed (a checkpoint's call returns True). `options`: parse_options'."""
+    options = options or {}
+    manifest, data, buffers = _serialize(kind, name, frames, exc, send,
+                                         skip_unsaveable=options.get("skip_unsaveable", False),
+                                         bundle_modules=options.get("bundle_modules", False))
     try:
         path = store.save(name, manifest, data, buffers)
     except Exception as e:  # noqa: BLE001 - disk full, permissions
         raise SuspendError(f"cannot write the session: {type(e).__name__}: {e}") from None
-    return path, os.path.getsize(path)
+    return path, os.path.getsize(path), manifest
 
 
 # ---------------------------------------------------------------- the running cell
@@ -291,9 +270,7 @@ def restore_at_start():
     names = sorted(k for k in payload["globals"] if not k.startswith("_"))
     shown = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
     text = f"[suspendable] Restored {len(names)} variables from this kernel's previous session: {shown}\n"
-    if manifest.get("skipped"):
-        text += "[suspendable] Not saved at shutdown (cannot be saved): " + ", ".join(
-            f"{k} ({t})" for k, t in manifest["skipped"].items()) + "\n"
+    text += skipped_note(manifest) + "".join(f"[suspendable] warning: {w}\n" for w in payload["warnings"])
     if manifest.get("suspended_session"):
         text += (f"[suspendable] A suspended cell is waiting: %resume {manifest['suspended_session']}\n")
     _state.greeting = text
@@ -305,24 +282,29 @@ def greeting():
     return text
 
 
-def _request_name(request):
+def _request_options(request):
+    """parse_options' dict for a request: a %suspend line's options, or a control request's fields."""
     if request.get("origin") == "magic":
-        return parse_options(_magic_line(request.get("code", "")))["name"]
+        return parse_options(_magic_line(request.get("code", "")))
     name = request.get("name")
-    return store.validate_name(name) if name else None
+    return {"name": store.validate_name(name) if name else None,
+            "skip_unsaveable": bool(request.get("skip_unsaveable")),
+            "bundle_modules": bool(request.get("bundle_modules"))}
 
 
 def suspend_idle(request):
     """A request while no cell runs: the namespace is saved."""
     started = time.monotonic()
     try:
-        name = _request_name(request) or _default_name()
-        path, size = _write(SNAPSHOT_KIND_NAMESPACE, name, None, None)
+        options = _request_options(request)
+        name = options["name"] or _default_name()
+        path, size, manifest = _write(SNAPSHOT_KIND_NAMESPACE, name, None, None, options=options)
     except Exception as e:  # noqa: BLE001 - the reply says why
         _failure(request, str(e))
         return
     _reply(request, {"status": "ok", "name": name, "path": path, "size": size, "location": None,
-                     "cell_suspended": False, "seconds": time.monotonic() - started})
+                     "cell_suspended": False, "seconds": time.monotonic() - started,
+                     "skipped": manifest.get("skipped", [])})
 
 
 def frame_place(where):
@@ -349,7 +331,8 @@ def _on_safe_point(frame):
     request = json.loads(raw) if raw else {"origin": "unknown"}
     started = time.monotonic()
     try:
-        name = _request_name(request) or _default_name()
+        options = _request_options(request)
+        name = options["name"] or _default_name()
     except Exception as e:  # noqa: BLE001
         _failure(request, str(e))
         return True
@@ -366,7 +349,7 @@ def _on_safe_point(frame):
         _kernel_keep(request)
         return False  # a C layer between frames cannot be unwound in place: wait for a plain chain
     try:
-        path, size = _write(SNAPSHOT_KIND_CELL, name, frames, exc)
+        path, size, manifest = _write(SNAPSHOT_KIND_CELL, name, frames, exc, options=options)
     except SuspendError as e:
         _failure(request, str(e))
         return True
@@ -374,9 +357,9 @@ def _on_safe_point(frame):
     seconds = time.monotonic() - started
     _state.suspended = _Suspended(captured, name, path, where, _state.cell_count)
     _state.outcome = {"ok": True, "name": name, "path": path, "size": size, "where": where, "seconds": seconds,
-                      "count": _state.cell_count}
+                      "count": _state.cell_count, "note": skipped_note(manifest)}
     _reply(request, {"status": "ok", "name": name, "path": path, "size": size, "location": where,
-                     "cell_suspended": True, "seconds": seconds})
+                     "cell_suspended": True, "seconds": seconds, "skipped": manifest.get("skipped", [])})
     sys.stdout.flush()
     sys.stderr.flush()
     _kernel.unwind(frame, _state.base_code)
@@ -404,11 +387,16 @@ def announce_suspended():
 
 # ---------------------------------------------------------------- magics
 def suspend_magic(line):
-    """%suspend [NAME] [--timeout S]
+    """%suspend [NAME] [--timeout S] [--skip-unsaveable] [--bundle-modules]
 
     Run while another cell is running: that cell stops at its next safe point, the whole session
     (namespace and the running call stack) is saved as NAME, and this cell reports where it stopped.
-    Run while idle: saves the namespace as NAME. Continue with %resume NAME."""
+    Run while idle: saves the namespace as NAME. Continue with %resume NAME.
+
+    --timeout S          how long the running cell may take to reach a safe point (default 10)
+    --skip-unsaveable    save objects that cannot be saved (sockets, locks...) as placeholders that
+                         raise UnsavedObjectError when used after a restore, instead of refusing
+    --bundle-modules     carry the source of modules imported from local .py files in the snapshot"""
     opts = parse_options(line)
     outcome, _state.outcome = _state.outcome, None
     if outcome is not None:
@@ -416,13 +404,14 @@ def suspend_magic(line):
             raise SuspendError(f"the running cell was not suspended (it keeps running): {outcome['why']}")
         print(f"Suspended {_describe(outcome['where'], outcome['count'])}.\n"
               f"Session '{outcome['name']}': {session._human(outcome['size'])} in {outcome['seconds'] * 1000:.0f} ms "
-              f"({outcome['path']}).\nContinue with: %resume {outcome['name']}")
+              f"({outcome['path']}).\nContinue with: %resume {outcome['name']}\n{outcome['note']}", end="")
         return
     name = opts["name"] or _default_name()
     started = time.monotonic()
-    path, size = _write(SNAPSHOT_KIND_NAMESPACE, name, None, None)
+    path, size, manifest = _write(SNAPSHOT_KIND_NAMESPACE, name, None, None, options=opts)
     print(f"Saved the namespace as session '{name}': {session._human(size)} in "
-          f"{(time.monotonic() - started) * 1000:.0f} ms ({path}).\nRestore it with: %resume {name}")
+          f"{(time.monotonic() - started) * 1000:.0f} ms ({path}).\nRestore it with: %resume {name}\n"
+          f"{skipped_note(manifest)}", end="")
 
 
 def _pick(name):
@@ -442,20 +431,17 @@ def _pick(name):
 
 
 def _load(path):
+    """Restores the session in `path` into the namespace; returns (manifest, payload) with the
+    payload's ``warnings`` (a changed module version, a vanished file...) for the user."""
     try:
         manifest = _snapfile.read_manifest(path)
         session.check_compatible(manifest)
         manifest, data, buffers = _snapfile.read(path)
+        payload = state.load(manifest, data, buffers, _state.shell.user_ns)
     except Exception as e:  # noqa: BLE001 - unreadable, tampered, other Python: say why, stay alive
         raise SuspendError(f"cannot resume {path}: {e}") from None
-    ns = _state.shell.user_ns
-    payload = graph.loads(data, ns, buffers)
-    session._check_library_code(payload["frames"] or [])
-    for filename, source in (payload.get("cells") or {}).items():
-        lines = source.splitlines(keepends=True)
-        linecache.cache[filename] = (len(source), None, lines, filename)
-    ns.update(payload["globals"])
-    random.setstate(payload["random"])
+    _state.shell.user_ns.update(payload["globals"])
+    payload["warnings"] += state.run_resume_hooks(payload)
     return manifest, payload
 
 
@@ -477,6 +463,9 @@ def resume_magic(line):
         return _continue(frames, exc, live.count)
     path = _pick(name)
     manifest, payload = _load(path)
+    for warning in payload["warnings"]:
+        print(f"[suspendable] warning: {warning}", file=sys.stderr)
+    sys.stderr.write(skipped_note(manifest))
     if manifest.get("kind") == SNAPSHOT_KIND_NAMESPACE or not payload["frames"]:
         print(f"Restored {len(payload['globals'])} variables from session {manifest.get('name', path)!r}.")
         return None
@@ -528,10 +517,11 @@ def checkpoint_magic(line):
     if any(f[7] is not None for f in frames):
         raise SuspendError("cannot checkpoint inside a call made from C code (a decorator's *args call, "
                            "__init__, __enter__...); move the line to the caller")
-    path, size = _write(SNAPSHOT_KIND_CELL, name, frames, exc, send=True)
+    path, size, manifest = _write(SNAPSHOT_KIND_CELL, name, frames, exc, send=True)
     where = _location(frames)
     print(f"[suspendable] checkpoint '{name}' saved at {_describe(where, _state.cell_count)}: "
-          f"{session._human(size)} in {(time.monotonic() - started) * 1000:.0f} ms", file=sys.stderr, flush=True)
+          f"{session._human(size)} in {(time.monotonic() - started) * 1000:.0f} ms\n{skipped_note(manifest)}",
+          file=sys.stderr, end="", flush=True)
     return None
 
 

@@ -3,9 +3,14 @@
 In a program run by `suspendable run`:
     suspendable.checkpoint(path=None)  save here and continue (False now, True when resumed from it)
     suspendable.suspend(path=None)     save here and exit with status 75 (True when resumed)
+
+In any session (program, notebook, REPL):
+    @suspendable.on_resume             run a function after the session is restored from a snapshot
 """
 
 __version__ = "0.1.0"
+
+from .state import on_resume  # noqa: E402,F401 - part of the public API
 
 
 def checkpoint(path=None):

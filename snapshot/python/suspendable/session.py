@@ -12,28 +12,29 @@ import importlib.util
 import linecache
 import os
 import platform
-import random
 import signal
 import sys
 
 import _suspendable_engine as _engine
 
-from . import _snapfile, graph
+from . import _snapfile, graph, state
 
 SUSPENDED_STATUS = 75
 SNAPSHOT_KIND = "script"
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
-class SnapshotMismatch(Exception):
-    """The snapshot was made by another CPython minor version or bytecode magic."""
+SnapshotMismatch = state.SnapshotMismatch
 
 
 class _Program:
     """The program running under the engine in this process."""
 
-    def __init__(self, ns, base_code, snapshot_path, script, signals, timeout):
+    def __init__(self, ns, base_code, snapshot_path, script, signals, timeout, skip_unsaveable=False,
+                 bundle_modules=False):
         self.ns = ns
+        self.skip_unsaveable = skip_unsaveable
+        self.bundle_modules = bundle_modules
         self.base_code = base_code
         self.snapshot_path = snapshot_path
         self.script = script
@@ -140,16 +141,6 @@ def _manifest_frames(frames):
     return out
 
 
-def _modules():
-    out = []
-    for name, module in sorted(sys.modules.items()):
-        if module is None or "." in name or name.startswith("_") or name == "__main__":
-            continue
-        version = getattr(module, "__version__", None)
-        out.append({"name": name, "version": version if isinstance(version, str) else None})
-    return out
-
-
 def _manifest(frames, program, stopped, send):
     globals_ = [_variable(k, v) for k, v in program.ns.items()
                 if not (k.startswith("__") and k.endswith("__"))]
@@ -160,14 +151,10 @@ def _manifest(frames, program, stopped, send):
         "platform": platform.platform(),
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "script": program.script,
-        "argv": list(sys.argv),
-        "cwd": os.getcwd(),
-        "sys_path": list(sys.path),
         "stopped_at": stopped,
         "resumes_with_value": send is not None,
         "frames": _manifest_frames(frames),
         "globals": globals_,
-        "modules": _modules(),
     }
 
 
@@ -177,27 +164,6 @@ def _engine_version():
 
 
 # ---------------------------------------------------------------- writing a snapshot
-def _diagnostic_roots(frames, exc, ns):
-    roots = []
-    for func, code, lasti, localsplus, stack, f_locals, mode, link in frames:
-        label = f"frame {_function_label(code)}"
-        if code.co_name != "<module>":
-            for name, value in zip(_slot_names(code), localsplus):
-                if value is not graph.NULL:
-                    roots.append((f"{label} local {name!r}", _cell_value(value)))
-        for i, value in enumerate(stack):
-            if value is not graph.NULL:
-                roots.append((f"{label} stack[{i}]", value))
-        if link:
-            roots.append((f"{label} call", link[1:]))
-    for name, value in ns.items():
-        if name != "__builtins__":
-            roots.append((f"global {name!r}", value))
-    if exc is not None:
-        roots.append(("handled exception", exc))
-    return roots
-
-
 def _other_threads():
     """Threads other than the main one: their frames cannot be captured, so a suspend is refused."""
     threading = sys.modules.get("threading")
@@ -217,29 +183,22 @@ def save(captured, program, path, send=None):
     stopped = {"file": frames[-1][1].co_filename, "line": _line_of(frames[-1][1], frames[-1][2]),
                "function": frames[-1][1].co_qualname, "where": where(frames[-1])}
     ns = program.ns
-    payload = {
-        "frames": frames,
-        "exc": exc,
-        "send": send,
-        "globals": {k: v for k, v in ns.items() if k != "__builtins__"},
-        "random": random.getstate(),
-        # Source lines read so far: library frames may be stopped between linecache's check and use.
-        "linecache": dict(linecache.cache),
-    }
-    buffers = []
+    globals_ = {k: v for k, v in ns.items() if k != "__builtins__"}
     try:
-        data = graph.dumps(payload, ns, buffer_callback=buffers.append if _snapfile.uses_buffers() else None)
-    except Exception as e:  # noqa: BLE001 - report everything that cannot be saved, keep running
-        problems = graph.find_unpicklable(_diagnostic_roots(frames, exc, ns), ns)
-        if not problems:
-            return None, f"{type(e).__name__}: {e}"
-        return None, "; ".join(f"{p}: {t}" + (f" ({r})" if os.environ.get("SUSPENDABLE_DEBUG") else "") for p, t, r in problems)
+        dumped = state.dump(ns, globals_, frames, exc, send, skip_unsaveable=program.skip_unsaveable,
+                            bundle_modules=program.bundle_modules)
+    except graph.UnpicklableError as e:  # every object that cannot be saved, with its path
+        debug = os.environ.get("SUSPENDABLE_DEBUG")
+        return None, "; ".join(f"{p}: {t}" + (f" ({r})" if debug else "") for p, t, r in e.problems)
     try:
         manifest = _manifest(frames, program, stopped, send)
-        raw = [b.raw() for b in buffers]
-        size = _snapfile.write(path, manifest, data, raw)
+        manifest.update(dumped.manifest)
+        size = _snapfile.write(path, manifest, dumped.data, dumped.buffers)
     except Exception as e:  # noqa: BLE001 - disk full, permissions...: keep running
         return None, f"cannot write {path}: {type(e).__name__}: {e}"
+    if dumped.skipped:
+        print("suspendable: saved without (--skip-unsaveable; using them after the resume raises "
+              "UnsavedObjectError): " + "; ".join(f"{p}: {t}" for p, t in dumped.skipped), file=sys.stderr)
     return size, None
 
 
@@ -405,8 +364,9 @@ def _execute(body, program):
     return status
 
 
-def run_script(script, snapshot_path, signals, timeout):
-    """Runs `script` as __main__ (sys.argv is already set). Returns the exit status."""
+def run_script(script, snapshot_path, signals, timeout, options):
+    """Runs `script` as __main__ (sys.argv is already set). Returns the exit status. `options`:
+    skip_unsaveable, bundle_modules (see state.dump)."""
     path = os.path.abspath(script)
     try:
         with open(script, "rb") as f:
@@ -421,7 +381,7 @@ def run_script(script, snapshot_path, signals, timeout):
     except SyntaxError as e:
         sys.excepthook(type(e), e, None)
         return 1
-    program = _Program(ns, code, os.path.abspath(snapshot_path), path, signals, timeout)
+    program = _Program(ns, code, os.path.abspath(snapshot_path), path, signals, timeout, **options)
     _install(program, signals)
     return _execute(lambda: exec(code, ns), program)
 
@@ -432,27 +392,12 @@ def _about(path, error):
     return text if text.startswith(str(path)) else f"{path}: {text}"
 
 
-def _check_library_code(frames):
-    # A frame of library code continues with the code saved in the snapshot; if the library changed,
-    # that old code would run next to the new module. Refuse instead.
-    for func, code, *_ in frames:
-        if func.__code__ is not code and func.__code__ != code:
-            raise SnapshotMismatch(f"the code of {func.__module__}.{func.__qualname__} changed since the snapshot")
+def _warn(messages):
+    for message in messages:
+        print(f"suspendable: warning: {message}", file=sys.stderr)
 
 
-def _restore_process(manifest):
-    cwd = manifest.get("cwd")
-    if cwd and os.path.isdir(cwd):
-        os.chdir(cwd)
-    if manifest.get("sys_path"):
-        sys.path[:] = manifest["sys_path"]
-        if _PACKAGE_DIR.rstrip(os.sep) and os.path.dirname(_PACKAGE_DIR.rstrip(os.sep)) not in sys.path:
-            sys.path.insert(0, os.path.dirname(_PACKAGE_DIR.rstrip(os.sep)))
-    if manifest.get("argv") is not None:
-        sys.argv[:] = manifest["argv"]
-
-
-def resume_snapshot(path, snapshot_path, signals, timeout):
+def resume_snapshot(path, snapshot_path, signals, timeout, options):
     """Continues the program saved in `path`. Returns the exit status."""
     try:
         manifest = _snapfile.read_manifest(path)
@@ -463,22 +408,21 @@ def resume_snapshot(path, snapshot_path, signals, timeout):
     except (OSError, _snapfile.SnapshotFileError, SnapshotMismatch) as e:
         print(f"suspendable resume: {_about(path, e)}", file=sys.stderr)
         return 2
-    _restore_process(manifest)
     ns = _fresh_main(manifest["script"])
     try:
-        payload = graph.loads(data, ns, buffers)
-        _check_library_code(payload["frames"])
-    except SnapshotMismatch as e:
+        payload = state.load(manifest, data, buffers, ns)
+    except state.RestoreError as e:
         print(f"suspendable resume: {_about(path, e)}", file=sys.stderr)
         return 2
     del data, buffers
+    _warn(payload["warnings"])
     ns.update(payload["globals"])
-    random.setstate(payload["random"])
-    linecache.cache.update(payload.get("linecache") or {})
+    _warn(state.run_resume_hooks(payload))
     frames, exc, send = payload["frames"], payload["exc"], payload["send"]
     payload.clear()
     base_code = frames[0][1]
-    program = _Program(ns, base_code, os.path.abspath(snapshot_path or path), manifest["script"], signals, timeout)
+    program = _Program(ns, base_code, os.path.abspath(snapshot_path or path), manifest["script"], signals, timeout,
+                       **options)
     _install(program, signals)
     box = [frames, exc, send]
     del frames, exc, send

@@ -1,0 +1,401 @@
+"""The whole session beside its frames: one layer shared by `suspendable run`, the kernel and the REPL.
+
+A snapshot's payload is ONE pickle (so identity and sharing survive between the namespace and the
+frames) of::
+
+    {"frames", "exc", "send",            # the captured chain, if any (see the frame engine)
+     "globals",                          # the namespace to restore
+     "process",                          # cwd, sys.path, argv, environment changes, RNG states, ...
+     "registrations", "hooks",           # suspendable.register(...) and suspendable.on_resume(...)
+     "linecache"}                        # source lines of frames whose files may be gone at resume
+
+and the manifest (readable without unpickling) gets the modules: every imported third-party module with
+its version, every module imported from a local ``.py`` file with its path and SHA-256 (and, with
+``bundle_modules``, its source, so a resume elsewhere still imports it).
+
+What the session changed is what travels: environment variables are saved as the difference from the
+environment this process started with, and ``sys.path`` keeps the new process's own entries in place
+of the old one's. So a resume on a machine with another HOME or PATH keeps those unless the session
+set them itself.
+"""
+
+import decimal
+import hashlib
+import importlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import linecache
+import os
+import random
+import sys
+import sysconfig
+import warnings
+
+from . import graph
+
+_BASELINE_ENV = dict(os.environ)
+_BASELINE_PATH = list(sys.path)
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+_hooks = []  # on_resume callbacks of this session, in registration order
+
+
+class RestoreError(Exception):
+    """The snapshot cannot be restored in this process; the message says why."""
+
+
+class SnapshotMismatch(RestoreError):
+    """The snapshot cannot continue here: another CPython, or code on its stack changed."""
+
+
+class Dumped:
+    """A serialized session: the pickle, its out-of-band buffers, what was left out, manifest fields."""
+
+    def __init__(self, data, buffers, skipped, manifest):
+        self.data = data
+        self.buffers = buffers
+        self.skipped = skipped
+        self.manifest = manifest
+
+
+# ---------------------------------------------------------------- on_resume hooks
+def on_resume(fn):
+    """Registers ``fn()`` to run after this session is restored from a snapshot file (reconnect a
+    database, reopen a socket...). The function travels in the snapshot; returns it (a decorator)."""
+    if not callable(fn):
+        raise TypeError(f"on_resume() needs a callable, not {type(fn).__name__}")
+    _hooks.append(fn)
+    return fn
+
+
+def _run_hooks(hooks):
+    warnings_ = []
+    _hooks[:] = hooks
+    for fn in hooks:
+        try:
+            fn()
+        except Exception as e:  # noqa: BLE001 - one broken hook must not cost the session
+            name = getattr(fn, "__qualname__", repr(fn))
+            warnings_.append(f"on_resume hook {name}() raised {type(e).__name__}: {e}")
+    return warnings_
+
+
+# ---------------------------------------------------------------- process state
+def _environment_changes():
+    changed = {k: v for k, v in os.environ.items() if _BASELINE_ENV.get(k) != v}
+    removed = [k for k in _BASELINE_ENV if k not in os.environ]
+    return {"set": changed, "unset": removed}
+
+
+def _numpy_random_state():
+    np_random = sys.modules.get("numpy.random")
+    if np_random is None:
+        return None
+    try:
+        return np_random.get_state(legacy=False)
+    except Exception:  # noqa: BLE001 - an unusual numpy: its global RNG is then not kept
+        return None
+
+
+def _location_state():
+    """Where the program looks for files and modules: in the manifest, restored before unpickling
+    (which imports modules by name and reopens files)."""
+    return {"cwd": os.getcwd(), "sys_path": list(sys.path), "baseline_path": list(_BASELINE_PATH),
+            "argv": list(sys.argv)}
+
+
+def _process_state():
+    return {
+        "environ": _environment_changes(),
+        "random": random.getstate(),
+        "numpy_random": _numpy_random_state(),
+        "recursion_limit": sys.getrecursionlimit(),
+        "warnings_filters": list(warnings.filters),
+        "decimal_context": decimal.getcontext(),
+    }
+
+
+def _merged_sys_path(saved, old_baseline):
+    """The session's sys.path with the old process's own entries replaced by this process's."""
+    out = []
+    for entry in saved:
+        if entry in old_baseline:
+            if not any(e in out for e in _BASELINE_PATH):
+                out.extend(e for e in _BASELINE_PATH if e not in out)
+        elif entry not in out:
+            out.append(entry)
+    out.extend(e for e in _BASELINE_PATH if e not in out)
+    if _PACKAGE_DIR not in out:
+        out.insert(0, _PACKAGE_DIR)  # this package, wherever this installation keeps it
+    return out
+
+
+def _restore_location(manifest, messages):
+    cwd = manifest.get("cwd")
+    if cwd and os.path.isdir(cwd):
+        os.chdir(cwd)
+    elif cwd:
+        messages.append(f"the working directory {cwd} does not exist here; staying in {os.getcwd()}")
+    if manifest.get("sys_path"):
+        sys.path[:] = _merged_sys_path(manifest["sys_path"], manifest.get("baseline_path") or [])
+    if manifest.get("argv") is not None:
+        sys.argv[:] = manifest["argv"]
+
+
+def _restore_process(process, messages):
+    env = process.get("environ") or {}
+    os.environ.update(env.get("set") or {})
+    for key in env.get("unset") or ():
+        os.environ.pop(key, None)
+    random.setstate(process["random"])
+    if process.get("numpy_random") is not None:
+        import numpy.random
+        numpy.random.set_state(process["numpy_random"])
+    sys.setrecursionlimit(process.get("recursion_limit") or sys.getrecursionlimit())
+    if process.get("warnings_filters") is not None:
+        warnings.filters[:] = process["warnings_filters"]
+        warnings._filters_mutated()
+    if process.get("decimal_context") is not None:
+        decimal.setcontext(process["decimal_context"])
+
+
+# ---------------------------------------------------------------- modules
+def _library_dirs():
+    dirs = {sysconfig.get_path(k) for k in ("stdlib", "platstdlib", "purelib", "platlib")}
+    dirs |= {p for p in sys.path if p.endswith(("site-packages", "dist-packages"))}
+    dirs |= {os.path.join(sys.base_prefix, "lib"), _PACKAGE_DIR}
+    return tuple(os.path.realpath(d) + os.sep for d in dirs if d)
+
+
+def _is_local(path, library_dirs):
+    return path.endswith(".py") and not os.path.realpath(path).startswith(library_dirs)
+
+
+def _sha256(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+def _module_source(name, path):
+    """The source of a local module: its file, else the bundled copy it was imported from."""
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError:
+        bundled = _BundleFinder.instance.modules.get(name) if _BundleFinder.instance else None
+        return bundled["source"].encode() if bundled else None
+
+
+def _version(module):
+    version = getattr(module, "__version__", None)
+    return version if isinstance(version, str) else None
+
+
+def modules_manifest(bundle=False):
+    """Imported modules: third-party ones with their versions; local ones with path, hash (and source)."""
+    library_dirs = _library_dirs()
+    third_party, local = [], []
+    for name, module in sorted(sys.modules.items()):
+        if module is None or name == "__main__":
+            continue
+        path = getattr(module, "__file__", None)
+        if isinstance(path, str) and _is_local(path, library_dirs):
+            data = _module_source(name, path)
+            if data is None:
+                continue
+            entry = {"name": name, "path": os.path.abspath(path), "sha256": _sha256(data),
+                     "package": hasattr(module, "__path__")}
+            if bundle:
+                entry["source"] = data.decode("utf-8", "surrogateescape")
+            local.append(entry)
+        elif "." not in name and not name.startswith("_"):
+            third_party.append({"name": name, "version": _version(module)})
+    return {"modules": third_party, "local_modules": local}
+
+
+class _BundleFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Imports local modules from the sources bundled in a snapshot (installed first on sys.meta_path)."""
+
+    instance = None
+
+    def __init__(self):
+        self.modules = {}
+
+    @classmethod
+    def install(cls, entries):
+        if cls.instance is None:
+            cls.instance = cls()
+            sys.meta_path.insert(0, cls.instance)
+        for entry in entries:
+            cls.instance.modules[entry["name"]] = entry
+
+    def find_spec(self, name, path=None, target=None):
+        entry = self.modules.get(name)
+        if entry is None:
+            return None
+        return importlib.util.spec_from_loader(name, self, origin=entry["path"], is_package=entry["package"])
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        entry = self.modules[module.__name__]
+        module.__file__ = entry["path"]
+        if entry["package"]:
+            module.__path__ = [os.path.dirname(entry["path"])]
+        exec(compile(entry["source"], entry["path"], "exec", dont_inherit=True), module.__dict__)
+
+
+def check_local_modules(manifest):
+    """Before unpickling: warns about local modules that changed or vanished since the snapshot; with
+    bundled sources, those modules are imported from the snapshot instead. Returns the warnings."""
+    messages, bundled = [], []
+    for entry in manifest.get("local_modules") or ():
+        try:
+            with open(entry["path"], "rb") as f:
+                current = _sha256(f.read())
+        except OSError:
+            current = None
+        has_source = "source" in entry
+        if has_source:
+            bundled.append(entry)
+        if current == entry["sha256"]:
+            continue
+        state = "is missing" if current is None else "changed since the snapshot"
+        then = "; using the copy bundled in the snapshot" if has_source else \
+            ("" if current is not None else "; importing it will fail (suspend with --bundle-modules to "
+             "carry its source)")
+        messages.append(f"module {entry['name']} ({entry['path']}) {state}{then}")
+    if bundled:
+        _BundleFinder.install(bundled)
+    return messages
+
+
+def check_module_versions(manifest):
+    """After unpickling: third-party modules imported now in another version than at the snapshot."""
+    messages = []
+    for entry in manifest.get("modules") or ():
+        module = sys.modules.get(entry["name"])
+        if module is None or entry.get("version") is None:
+            continue
+        now = _version(module)
+        if now != entry["version"]:
+            messages.append(f"module {entry['name']} was version {entry['version']} at the snapshot, "
+                            f"it is {now or 'unversioned'} here")
+    return messages
+
+
+def check_library_code(frames):
+    """A library frame continues with the code saved in the snapshot; if the library changed, that old
+    code would run next to the new module. An error, not a warning."""
+    for func, code, *_ in frames or ():
+        if func is not None and func.__code__ is not code and func.__code__ != code:
+            raise SnapshotMismatch(
+                f"the code of {func.__module__}.{func.__qualname__} changed since the snapshot "
+                "(the suspended frame would run the old code)")
+
+
+# ---------------------------------------------------------------- dump / load
+def _slot_names(code):
+    return list(code.co_varnames) + [n for n in code.co_cellvars if n not in code.co_varnames] + \
+        list(code.co_freevars)
+
+
+def _cell_value(value):
+    if type(value).__name__ == "cell":
+        try:
+            return value.cell_contents
+        except ValueError:
+            return graph.NULL
+    return value
+
+
+def _function_label(code):
+    return f"{code.co_name}()" if code.co_name != "<module>" else "<module>"
+
+
+def diagnostic_roots(frames, exc, globals_):
+    """(path, object) for everything a snapshot holds, named as the user knows it."""
+    roots = []
+    for func, code, lasti, localsplus, stack, f_locals, mode, link in frames or ():
+        label = f"frame {_function_label(code)}"
+        if code.co_name != "<module>":
+            for name, value in zip(_slot_names(code), localsplus):
+                if value is not graph.NULL:
+                    roots.append((f"{label} local {name!r}", _cell_value(value)))
+        for i, value in enumerate(stack):
+            if value is not graph.NULL:
+                roots.append((f"{label} stack[{i}]", value))
+        if link:
+            roots.append((f"{label} call", link[1:]))
+    for name, value in globals_.items():
+        roots.append((f"global {name!r}", value))
+    if exc is not None:
+        roots.append(("handled exception", exc))
+    return roots
+
+
+def _linecache():
+    """Source lines read so far: cells exist only there, and library frames may be stopped between
+    linecache's check of a file and its use. Lazy entries (a 1-tuple holding a loader's getter) are
+    left out: they reload wherever the module is."""
+    return {name: entry for name, entry in linecache.cache.items() if len(entry) == 4}
+
+
+def dump(ns, globals_, frames=None, exc=None, send=None, *, skip_unsaveable=False, bundle_modules=False):
+    """Serializes the session. Raises graph.UnpicklableError naming every object that cannot be
+    saved, unless ``skip_unsaveable``: then each is saved as a placeholder and listed in ``skipped``."""
+    payload = {
+        "frames": frames, "exc": exc, "send": send, "globals": globals_,
+        "process": _process_state(),
+        "registrations": graph.registrations(),
+        "hooks": list(_hooks),
+        "linecache": _linecache(),
+    }
+    buffers = []
+    skipped = []
+    try:
+        data = graph.dumps(payload, ns, buffer_callback=buffers.append)
+    except Exception as e:  # noqa: BLE001 - find and name everything that cannot be saved
+        problems = graph.find_unpicklable_objects(
+            diagnostic_roots(frames, exc, globals_) + [("process state", payload["process"]),
+                                                       ("on_resume hooks", payload["hooks"])], ns)
+        if not problems:
+            raise graph.UnpicklableError([("session", type(e).__name__, str(e))]) from None
+        if not skip_unsaveable:
+            raise graph.UnpicklableError([p[:3] for p in problems]) from None
+        placeholders = {id(obj): path for path, _, _, obj in problems}
+        buffers.clear()
+        data = graph.dumps(payload, ns, buffer_callback=buffers.append, placeholders=placeholders)
+        skipped = [(path, type_name) for path, type_name, _, _ in problems]
+    manifest = modules_manifest(bundle_modules)
+    manifest.update(_location_state())
+    manifest["skipped"] = [{"path": p, "type": t} for p, t in skipped]
+    return Dumped(data, [b.raw() for b in buffers], skipped, manifest)
+
+
+def load(manifest, data, buffers, ns):
+    """Restores a session's payload into this process: the working directory, sys.path and argv are
+    restored and local modules checked (bundled ones installed) before anything is unpickled, then the process state is restored and the on_resume
+    hooks run. The namespace is NOT updated (the caller decides where the globals go). Returns the
+    payload with ``warnings`` (strings for the user)."""
+    messages = []
+    _restore_location(manifest, messages)
+    messages += check_local_modules(manifest)
+    try:
+        payload = graph.loads(data, ns, buffers)
+    except Exception as e:  # noqa: BLE001 - a module that is gone, a class that changed...
+        raise RestoreError("; ".join(messages + [f"cannot restore the objects: {type(e).__name__}: {e}"])) \
+            from None
+    check_library_code(payload.get("frames"))
+    messages += check_module_versions(manifest)
+    graph.restore_registrations(payload.get("registrations"))
+    _restore_process(payload["process"], messages)
+    linecache.cache.update(payload.get("linecache") or {})
+    payload["warnings"] = messages
+    return payload
+
+
+def run_resume_hooks(payload):
+    """Runs the session's on_resume hooks (after the caller restored the namespace); returns warnings."""
+    return _run_hooks(payload.get("hooks") or [])
