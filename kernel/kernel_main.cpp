@@ -15,7 +15,11 @@
 
 #include <zmq.hpp>
 
+#include <atomic>
+#include <chrono>
 #include <iostream>
+#include <memory>
+#include <thread>
 #include <unistd.h>
 
 namespace suspendable::cli
@@ -34,6 +38,32 @@ std::string connection_file(const args& a)
             return a[i].substr(18);
     }
     return {};
+}
+
+// Shutdown while the running cell never reached a safe point: the namespace as it is now is saved, marked
+// as interrupted, from a thread of its own. That needs the GIL, which a cell running Python code hands
+// over every switch interval and a blocked one releases; a cell stuck in C code that holds it leaves only
+// the last checkpoint. Bounded by `budget` whatever happens: Jupyter kills a kernel that exits late.
+void save_interrupted_session(std::chrono::milliseconds budget)
+{
+    auto done = std::make_shared<std::atomic<bool>>(false);
+    std::thread([done] {
+        gil_guard gil;
+        try
+        {
+            call_kernel_json("autosave_interrupted", nl::json::array());
+        }
+        catch (const std::exception& e)
+        {
+            kernel_log(std::string("the interrupted session was not saved: ") + e.what());
+        }
+        *done = true;
+    }).detach();
+    auto deadline = std::chrono::steady_clock::now() + budget;
+    while (!*done && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (!*done)
+        kernel_log("the interrupted session could not be saved in time (the cell holds the GIL)");
 }
 
 } // namespace
@@ -69,7 +99,10 @@ int kernel(const args& a)
                              std::make_unique<interpreter>(), make_io_server, make_history_manager(), nullptr,
                              xeus::make_null_debugger, nl::json::object(), nl::json::error_handler_t::replace);
         if (io_server* server = io_server::instance())
-            server->set_exit_hook([] { kernel_log("shut down while a cell was running"); });
+            server->set_exit_hook([] {
+                kernel_log("shut down while a cell was running");
+                save_interrupted_session(std::chrono::milliseconds(1500));
+            });
         kernel.start();
         // Returns after shutdown_request once the main thread is idle. Leaving this scope closes the
         // sockets; ZeroMQ's linger delivers the shutdown reply before the context terminates.

@@ -304,7 +304,7 @@ def test_a_restarted_kernel_restores_its_namespace_by_itself(fresh_kernel):
     first = fresh_kernel.ok("x + 1")
     messages = "\n".join(_restore_message(first))
     assert "Restored" in messages and "x" in messages, first.describe()
-    assert "sock (socket.socket)" in messages, messages
+    assert "global 'sock' -> socket.socket" in messages, messages
     assert _result(first) == "42"
     assert fresh_kernel.eval_text("(double(4), acct.owner, int(df['a'].sum()), df['b'][2], inc(1))") == \
         "(8, 'ada', 6, 'z', 2)"
@@ -328,6 +328,32 @@ def test_a_restart_while_a_cell_runs_suspends_it_for_resume(fresh_kernel):
     assert after and expected.endswith(after) and after.startswith("epoch "), after
     assert int(after.split()[1]) >= 4, after
     assert _result(resumed) == "570"
+
+
+def test_a_restart_while_a_cell_cannot_be_suspended_keeps_its_variables_and_checkpoint(fresh_kernel):
+    # sorted() with a key function is stateful native code: no safe point until it returns (15 s).
+    cell = ("import time\n"
+            "before = 'set before'\n"
+            "%checkpoint ck-busy\n"
+            "slow = sorted(range(1500), key=lambda v: (time.sleep(0.01), -v)[1])\n"
+            "after = 'never'\n")
+    running = fresh_kernel.send_execute(cell)
+    deadline = time.monotonic() + 15
+    while "checkpoint 'ck-busy' saved" not in "".join(
+            r.content["text"] for r in fresh_kernel.messages("iopub", running.msg_id) if r.msg_type == "stream"):
+        assert time.monotonic() < deadline, "the checkpoint was never reported"
+        fresh_kernel.pump(0.05)
+    t0 = time.monotonic()
+    fresh_kernel.restart()
+    assert time.monotonic() - t0 < 15
+    first = fresh_kernel.ok("before")
+    messages = "\n".join(_restore_message(first))
+    assert "could not be suspended in time" in messages and "cell [" in messages, first.describe()
+    assert "%resume ck-busy" in messages, messages
+    assert _result(first) == "'set before'"
+    assert fresh_kernel.eval_text("'after' in dir(), 'slow' in dir()") == "(False, False)"
+    resumed = fresh_kernel.ok("%resume ck-busy", timeout=90)
+    assert fresh_kernel.eval_text("after, slow[:3]") == "('never', [1499, 1498, 1497])", resumed.describe()
 
 
 def test_sigterm_saves_the_session_before_exiting(fresh_kernel, jupyter_env):

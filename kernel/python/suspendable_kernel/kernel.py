@@ -174,5 +174,13 @@ def shutdown():
     return {"status": "ok"}
 
 
+def autosave_interrupted():
+    try:
+        suspension.autosave_interrupted()
+    except Exception as e:  # noqa: BLE001 - the process exits next; say why in the kernel's log
+        sys.__stderr__.write(f"suspendable kernel: the interrupted session was not saved: {e}\n")
+    return {"status": "ok"}
+
+
 _HANDLERS = {f.__name__: f for f in (start, kernel_info, execute, complete, inspect, is_complete, history_tail,
-                                     history_range, history_search, suspend_idle, shutdown)}
+                                     history_range, history_search, suspend_idle, shutdown, autosave_interrupted)}

@@ -51,6 +51,7 @@ class _State:
     suspended = None       # _Suspended, or None
     outcome = None         # result of the last request, reported by the next %suspend cell
     greeting = None        # restore message for the first execution
+    last_checkpoint = None  # (name, cell count) of the newest checkpoint this kernel wrote
 
 
 _state = _State()
@@ -192,6 +193,7 @@ def prepare(code, count):
     _state.cell_count = count
     _state.running = True
     _configure(DEFAULT_TIMEOUT)
+    autocheckpoint.cell_started()
 
 
 def finish():
@@ -202,7 +204,8 @@ def finish():
     raw = _kernel.take_suspend_request()
     if raw:
         request = json.loads(raw)
-        if request.get("origin") not in ("magic", "shutdown"):  # shutdown: the exit autosave follows
+        # magic: its own cell saves; shutdown: the exit autosave follows; a checkpoint needs a cell.
+        if request.get("origin") not in ("magic", "shutdown", autocheckpoint.ORIGIN):
             suspend_idle(request)
 
 
@@ -248,6 +251,51 @@ def autosave_at_exit():
     return store.autosave(_state.kernel_id, manifest, data, buffers)
 
 
+def _running_location():
+    """Where the main thread is in the running cell (called from another thread): the innermost frame
+    of cell code, as _location describes it."""
+    import threading
+    frame = sys._current_frames().get(threading.main_thread().ident)
+    while frame is not None and not frame.f_code.co_filename.startswith("<cell-"):
+        frame = frame.f_back
+    if frame is None:
+        return None
+    return {"file": frame.f_code.co_filename, "line": frame.f_lineno, "function": frame.f_code.co_qualname,
+            "cell": _state.cell_count}
+
+
+def autosave_interrupted():
+    """Shutdown while the running cell never reached a safe point: called on a thread of its own while
+    the main thread is still in the cell. The namespace as it is now is saved with a mark that the cell
+    was interrupted (and which checkpoint of it exists). A long switch interval keeps the GIL here while
+    the objects are pickled, so the cell does not change them meanwhile."""
+    if not autosave_enabled() or _state.shell is None:
+        return
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(60.0)
+    try:
+        manifest, data, buffers = _serialize(SNAPSHOT_KIND_NAMESPACE, "autosave", None, None, skip_unsaveable=True)
+    finally:
+        sys.setswitchinterval(previous)
+    manifest["interrupted"] = {"location": _running_location(), "cell": _state.cell_count}
+    checkpoint = _state.last_checkpoint
+    if checkpoint is not None and checkpoint[1] == _state.cell_count:
+        manifest["interrupted"]["checkpoint"] = checkpoint[0]
+    store.autosave(_state.kernel_id, manifest, data, buffers)
+
+
+def _interrupted_note(manifest):
+    mark = manifest.get("interrupted")
+    if not mark:
+        return ""
+    where = _describe(mark.get("location"), mark.get("cell"))
+    text = (f"[suspendable] The kernel was shut down while {where} was running and it could not be suspended in "
+            f"time: the variables are restored as they were at that moment, the cell did not finish.\n")
+    if mark.get("checkpoint"):
+        text += f"[suspendable] Its last checkpoint can continue it: %resume {mark['checkpoint']}\n"
+    return text
+
+
 def restore_at_start():
     """A kernel started for an id that has an automatic session restores its namespace; the message is
     shown at the first execution."""
@@ -270,7 +318,7 @@ def restore_at_start():
     names = sorted(k for k in payload["globals"] if not k.startswith("_"))
     shown = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
     text = f"[suspendable] Restored {len(names)} variables from this kernel's previous session: {shown}\n"
-    text += skipped_note(manifest) + "".join(f"[suspendable] warning: {w}\n" for w in payload["warnings"])
+    text += _interrupted_note(manifest) + skipped_note(manifest) + "".join(f"[suspendable] warning: {w}\n" for w in payload["warnings"])
     if manifest.get("suspended_session"):
         text += (f"[suspendable] A suspended cell is waiting: %resume {manifest['suspended_session']}\n")
     _state.greeting = text
@@ -328,7 +376,11 @@ def _describe(where, count):
 
 def _on_safe_point(frame):
     raw = _kernel.take_suspend_request()
-    request = json.loads(raw) if raw else {"origin": "unknown"}
+    if not raw:
+        return True  # armed by a request that finish() already answered: nothing to do
+    request = json.loads(raw)
+    if request.get("origin") == autocheckpoint.ORIGIN:
+        return autocheckpoint.save(frame)
     started = time.monotonic()
     try:
         options = _request_options(request)
@@ -374,6 +426,10 @@ def _kernel_keep(request):
 def _on_abandon(reason):
     raw = _kernel.take_suspend_request()
     request = json.loads(raw) if raw else {"origin": "unknown"}
+    if request.get("origin") == autocheckpoint.ORIGIN:
+        print(f"\n[suspendable] automatic checkpoint skipped, no safe point within the timeout: {reason}",
+              file=sys.stderr, flush=True)
+        return
     _failure(request, f"no safe point within the timeout: {reason}")
 
 
@@ -518,6 +574,7 @@ def checkpoint_magic(line):
         raise SuspendError("cannot checkpoint inside a call made from C code (a decorator's *args call, "
                            "__init__, __enter__...); move the line to the caller")
     path, size, manifest = _write(SNAPSHOT_KIND_CELL, name, frames, exc, send=True)
+    _state.last_checkpoint = (name, _state.cell_count)
     where = _location(frames)
     print(f"[suspendable] checkpoint '{name}' saved at {_describe(where, _state.cell_count)}: "
           f"{session._human(size)} in {(time.monotonic() - started) * 1000:.0f} ms\n{skipped_note(manifest)}",
@@ -548,3 +605,8 @@ def install(shell):
     shell.register_magic_function(resume_magic, "line", "resume")
     shell.register_magic_function(sessions_magic, "line", "sessions")
     shell.register_magic_function(checkpoint_magic, "line", "checkpoint")
+    shell.register_magic_function(autocheckpoint.magic, "line", "autocheckpoint")
+
+
+# At the end: autocheckpoint builds on this module's functions (a cycle that is safe once they exist).
+from . import autocheckpoint  # noqa: E402
