@@ -20,16 +20,11 @@ set them itself.
 """
 
 import decimal
-import hashlib
-import importlib
-import importlib.abc
-import importlib.machinery
 import importlib.util
 import linecache
 import os
 import random
 import sys
-import sysconfig
 import warnings
 
 from . import graph
@@ -162,6 +157,7 @@ def _restore_process(process, messages):
 
 # ---------------------------------------------------------------- modules
 def _library_dirs():
+    import sysconfig  # here, not at start-up: every `suspendable run` imports this module
     dirs = {sysconfig.get_path(k) for k in ("stdlib", "platstdlib", "purelib", "platlib")}
     dirs |= {p for p in sys.path if p.endswith(("site-packages", "dist-packages"))}
     dirs |= {os.path.join(sys.base_prefix, "lib"), _PACKAGE_DIR}
@@ -173,6 +169,7 @@ def _is_local(path, library_dirs):
 
 
 def _sha256(data):
+    import hashlib
     return hashlib.sha256(data).hexdigest()
 
 
@@ -213,8 +210,10 @@ def modules_manifest(bundle=False):
     return {"modules": third_party, "local_modules": local}
 
 
-class _BundleFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """Imports local modules from the sources bundled in a snapshot (installed first on sys.meta_path)."""
+class _BundleFinder:
+    """Imports local modules from the sources bundled in a snapshot (installed first on sys.meta_path).
+    A meta path finder and loader by protocol (find_spec, create_module, exec_module): importlib.abc
+    would cost every start-up ~30 ms of imports."""
 
     instance = None
 
