@@ -133,7 +133,9 @@ class Console:
         return saved
 
     def save_final(self, interrupted=None):
-        """At exit: everything that can be saved is (unsaveable globals are left out, and named)."""
+        """At exit: everything that can be saved is (unsaveable globals are left out, and named). Ctrl-C
+        cannot cut it short: the user is leaving, and a half-done save would lose the session."""
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         try:
             name, path, size, skipped = self.save(self.waiting, skip_unsaveable=True, interrupted=interrupted)
         except persist.SaveError as e:
@@ -144,8 +146,7 @@ class Console:
             say(f"the suspended statement could not be saved again ({e}); it stays in session '{self.name}'")
             self.name, self.waiting = None, None
             return self.save_final(interrupted)
-        if skipped:
-            say("not saved (cannot be saved): " + "; ".join(f"{k} ({why})" for k, why in skipped.items()))
+        _report_skipped(skipped)
         what = persist.describe([k for k in persist.saved_globals(self.ns) if k not in skipped], self.waiting)
         say(f"session saved as '{name}' ({session._human(size)}): {what}. "
             f"Restore it with: suspendable repl --resume")
@@ -234,6 +235,7 @@ class Console:
         self.request = None
         if exiting:
             # Nothing of the statement runs any more (no except/finally): the process ends here.
+            _report_skipped(skipped)
             say(f"{_signal_name(self.exit_signal)}: suspended {statement_label(statement.where)}; "
                 f"session saved as '{name}'. Restore it with: suspendable repl --resume")
             self._leave(128 + self.exit_signal)
@@ -283,17 +285,18 @@ class Console:
         self.phase = RUNNING
         if self.exit_signal is not None:
             self._suspend_for_exit()  # SIGHUP/SIGTERM came while a command prepared this run
+        result = error = None
         try:
             result = start()
         except SystemExit:
             raise
         except BaseException as e:  # noqa: BLE001 - KeyboardInterrupt included: shown, the console goes on
-            self._idle()
-            self.show_traceback(e)
-            return
+            error = e
         finally:
             self._idle()
-        if result is _cells.SUSPENDED:
+        if error is not None:
+            self.show_traceback(error)
+        elif result is _cells.SUSPENDED:
             say(f"suspended {statement_label(self.waiting.where)}; saved as session '{self.name}'. "
                 "Continue with: %resume")
 
@@ -473,6 +476,11 @@ class Console:
         if user or self.waiting is not None or self.resumed_from is not None:
             self.save_final()
         return status
+
+
+def _report_skipped(skipped):
+    if skipped:
+        say("not saved (cannot be saved): " + "; ".join(f"{k} ({why})" for k, why in skipped.items()))
 
 
 def _show(etype, value, tb):
