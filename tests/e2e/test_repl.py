@@ -339,13 +339,13 @@ def test_unsaveable_objects_are_named_and_never_cost_the_session(repl):
     assert "'held'" in r.prompt(timeout=30)
     # Leaving saves everything else and says what was left out and why.
     r.child.sendeof()
-    r.expect(r"not saved \(cannot be saved\): conn \(socket\.socket: TypeError: cannot pickle")
+    r.expect(r"not saved \(cannot be saved\): global 'conn' \(socket\.socket: TypeError: cannot pickle")
     r.expect(r"session saved as")
     assert r.wait_exit() == 0
 
     again = repl("--resume")
     out = again.prompt()
-    assert "not in it (could not be saved): conn" in out
+    assert "not in it (could not be saved): global 'conn' (socket.socket" in out
     assert again.run("keep").strip() == "'me'"
 
 

@@ -147,7 +147,9 @@ class Console:
             self.name, self.waiting = None, None
             return self.save_final(interrupted)
         _report_skipped(skipped)
-        what = persist.describe([k for k in persist.saved_globals(self.ns) if k not in skipped], self.waiting)
+        left_out = {path for path, *_ in skipped}
+        what = persist.describe([k for k in persist.saved_globals(self.ns) if f"global {k!r}" not in left_out],
+                                self.waiting)
         say(f"session saved as '{name}' ({session._human(size)}): {what}. "
             f"Restore it with: suspendable repl --resume")
 
@@ -347,6 +349,8 @@ class Console:
             raise persist.LoadError(f"{statement_label(self.waiting.where)} is already waiting here; "
                                     "%resume it first")
         manifest, payload = persist.read(path, self.ns)
+        for warning in payload.get("warnings") or []:
+            say(warning)  # e.g. a library's version changed since the save
         for filename, source in (repl.get("inputs") or {}).items():
             if filename not in self.inputs:
                 self.remember_input(filename, source)
@@ -382,7 +386,7 @@ class Console:
         repl = manifest.get("repl") or {}
         say(f"restored session '{manifest.get('name') or self.resumed_from}': {persist.describe_saved(manifest)}")
         if manifest.get("skipped"):
-            say("not in it (could not be saved): " + ", ".join(manifest["skipped"]))
+            say("not in it (could not be saved): " + persist.skipped_text(manifest["skipped"]))
         interrupted = repl.get("interrupted")
         if interrupted:
             first = (interrupted.get("source") or "").strip().splitlines()[:1]
@@ -480,7 +484,7 @@ class Console:
 
 def _report_skipped(skipped):
     if skipped:
-        say("not saved (cannot be saved): " + "; ".join(f"{k} ({why})" for k, why in skipped.items()))
+        say("not saved (cannot be saved): " + persist.skipped_text(skipped))
 
 
 def _show(etype, value, tb):

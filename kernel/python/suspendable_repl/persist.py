@@ -24,8 +24,8 @@ class LoadError(Exception):
 
 
 class Dumped:
-    """The pickled session: ``data``, out-of-band ``buffers``, ``skipped`` ({global: why}) and the
-    manifest fields describing it."""
+    """The pickled session: ``data``, out-of-band ``buffers``, ``skipped`` ([(path, type name, why)] of
+    what was left out) and the manifest fields describing it."""
 
     def __init__(self, data, buffers, skipped, manifest):
         self.data = data
@@ -42,13 +42,13 @@ def _pickle(payload, ns):
 
 
 def _drop_unsaveable_globals(saved, ns):
-    """Removes the globals that cannot be saved one by one; returns {name: why}."""
-    skipped = {}
+    """Removes the globals that cannot be saved, one by one; returns [(path, type name, why)]."""
+    skipped = []
     for key, value in list(saved.items()):
         try:
             graph.dumps(value, ns)
         except Exception as e:  # noqa: BLE001 - any failure means: not saved, and the user is told
-            skipped[key] = f"{session._type_name(value)}: {type(e).__name__}: {e}"
+            skipped.append((f"global {key!r}", session._type_name(value), f"{type(e).__name__}: {e}"))
             del saved[key]
     return skipped
 
@@ -58,7 +58,7 @@ def _dump(ns, globals_dict, frames=None, exc=None, send=None, *, skip_unsaveable
     that cannot be saved; with skip_unsaveable, globals that cannot be saved are left out instead (and
     listed in ``skipped``) - the frames must still be saveable."""
     saved = dict(globals_dict)
-    skipped = {}
+    skipped = []
     payload = {"frames": frames, "exc": exc, "send": send, "globals": saved, "random": random.getstate()}
 
     def unsaveable(error):
@@ -79,14 +79,14 @@ def _dump(ns, globals_dict, frames=None, exc=None, send=None, *, skip_unsaveable
         "globals": [session._variable(k, v) for k, v in saved.items() if not (k.startswith("__") and k.endswith("__"))],
         "frames": session._manifest_frames(frames) if frames else [],
         "modules": session._modules(),
-        "skipped": skipped,
+        "skipped": [{"path": p, "type": t, "why": why} for p, t, why in skipped],
     }
     return Dumped(data, buffers, skipped, manifest)
 
 
 def _load(manifest, data, buffers, ns):
-    """The payload ({globals, frames, exc, send}) of a verified snapshot; refuses frames whose library
-    code changed since. The process-wide random state is restored."""
+    """The payload ({globals, frames, exc, send, warnings}) of a verified snapshot; refuses frames whose
+    library code changed since. The process-wide random state is restored; `ns` is not updated."""
     payload = graph.loads(data, ns, buffers)
     session._check_library_code(payload["frames"] or [])
     if payload.get("random") is not None:
@@ -145,6 +145,14 @@ def read(path, ns):
         raise LoadError(f"cannot restore {path}: {e}") from None
     ns.update(payload["globals"])
     return manifest, payload
+
+
+def skipped_text(skipped):
+    """'global 'conn' (socket.socket: TypeError: ...)' for each entry of a Dumped's or a manifest's
+    ``skipped``."""
+    rows = [(e["path"], e["type"], e.get("why")) if isinstance(e, dict) else tuple(e) + (None,) * (3 - len(e))
+            for e in skipped]
+    return "; ".join(f"{path} ({type_name}{': ' + why if why else ''})" for path, type_name, why in rows)
 
 
 def latest(key):
