@@ -27,7 +27,7 @@ WORK = [
     "done = []",
     "def step(i):\n    return 2 * i\n",
     "def work(n):\n    total = 0\n    for i in range(n):\n        total += step(i)\n        done.append(i)\n"
-    "        time.sleep(0.1)\n    return total\n",
+    "        time.sleep(0.1)\n        if i == 3:\n            print('step 3', flush=True)\n    return total\n",
 ]
 
 
@@ -161,7 +161,7 @@ def start_work(r, n=40):
     for source in WORK:
         assert r.run(source).strip() == ""
     r.child.sendline(f"result = work({n}); print('finished', result)")
-    time.sleep(1.0)
+    r.expect(r"\r\nstep 3\r\n")  # running, a few steps in (not only typed)
 
 
 SUSPENDED = re.compile(r"\[suspendable\] suspended input \[(\d+)\], stopped in (work|step)\(\) at line (\d+) of "
@@ -253,8 +253,9 @@ def test_sighup_while_a_statement_sleeps_saves_the_namespace_and_says_it_was_int
     r = repl()
     r.prompt()
     assert r.run("import time; before = 42") == ""
-    r.child.sendline("after = 1; time.sleep(60); after = 2")
-    time.sleep(0.5)
+    r.child.sendline("after = 1; print('sleeping', flush=True); time.sleep(60); after = 2")
+    r.expect(r"\r\nsleeping\r\n")
+    time.sleep(0.3)
     code, seconds = r.hang_up()
     assert code == 128 + signal.SIGHUP
     assert seconds < 8  # the exit deadline, not the 60 s sleep
@@ -270,13 +271,16 @@ def test_ctrl_c_interrupts_the_running_statement_and_the_console_goes_on(repl):
     r = repl()
     r.prompt()
     assert r.run("n = 0") == ""
-    r.child.sendline("while True: n += 1")
-    r.child.sendline("")
-    time.sleep(0.7)
+    assert r.run("def spin():\n    global n\n    print('spinning', flush=True)\n    while True:\n"
+                 "        n += 1\n") == ""
+    r.child.sendline("spin()")
+    r.expect(r"\r\nspinning\r\n")
+    time.sleep(0.3)
     r.child.sendintr()
     out = r.prompt()
     assert "Traceback (most recent call last):" in out
-    assert re.search(r'File "<repl-2>", line 1, in <module>', out)
+    assert re.search(r'File "<repl-3>", line 1, in <module>\n    spin\(\)', out)
+    assert re.search(r'File "<repl-2>", line [45], in spin', out)
     assert out.rstrip().endswith("KeyboardInterrupt")
     assert int(r.run("n").strip()) > 0
     # Ctrl-C at a continuation prompt drops the unfinished block.
@@ -329,11 +333,11 @@ def test_unsaveable_objects_are_named_and_never_cost_the_session(repl):
     r.prompt()
     assert r.run("import socket; conn = socket.socket(); keep = 'me'") == ""
     # A suspend that cannot save the statement is refused with the reason; the statement goes on.
-    r.run("def hold(n):\n    local_sock = socket.socket()\n    for i in range(n):\n        time.sleep(0.1)\n"
-          "    return 'held'\n")
+    r.run("def hold(n):\n    local_sock = socket.socket()\n    print('holding', flush=True)\n"
+          "    for i in range(n):\n        time.sleep(0.1)\n    return 'held'\n")
     r.run("import time")
     r.child.sendline("hold(15)")
-    time.sleep(0.5)
+    r.expect(r"\r\nholding\r\n")
     r.child.sendcontrol("\\")
     r.expect(r"not suspended, the statement keeps running: cannot save .*local 'local_sock' -> socket\.socket")
     assert "'held'" in r.prompt(timeout=30)
