@@ -137,8 +137,14 @@ class Repl:
         raise AssertionError(f"the console did not exit within {timeout} s of its terminal closing")
 
     def close(self):
-        if not self.child.closed:
-            self.child.close(force=True)
+        """At the end of a test: SIGKILL (pexpect's own escalation gives a console that is saving its
+        session at SIGHUP too little time on a loaded machine)."""
+        if self.child.closed:
+            return
+        if self.child.isalive():
+            self.child.kill(signal.SIGKILL)
+            self.child.wait()
+        self.child.close()
 
 
 @pytest.fixture
