@@ -12,7 +12,7 @@ process and on the same objects, alternately (best of --runs):
   dill         last, once: `dill.dump_session(f)` (python3-dill) + flush + fsync, stopped by SIGALRM after
                --dill-cap seconds (reported as ">N s"); a failure is reported with its reason.
 
-Each measurement: gc.collect(), reset the RSS high-water mark (`5` > /proc/self/clear_refs), VmRSS before,
+Each measurement: gc.collect(), os.sync(), reset the RSS high-water mark (`5` > /proc/self/clear_refs), VmRSS before,
 time.perf_counter() around the call, VmHWM after. Peak extra memory = VmHWM - VmRSS before, as a share of the
 session size (the RSS growth while the state was built, at least the arrays' nbytes).
 
@@ -72,6 +72,7 @@ def _reset_hwm():
 
 def _timed(fn):
     gc.collect()
+    os.sync()  # every run starts with nothing pending on the disk (e.g. the release of a deleted file's blocks)
     _reset_hwm()
     before = _status()["VmRSS"]
     t = time.perf_counter()
@@ -105,8 +106,6 @@ _OURS = os.path.join(OUT, "ours.snap")
 _PLAIN = os.path.join(OUT, "plain.pkl")
 
 def _suspendable():
-    if os.path.exists(_OURS):
-        os.unlink(_OURS)
     # Not a global of __main__: dill would save the package by value (it is not installed in site-packages).
     if sys.modules["suspendable"].checkpoint(_OURS):
         # `suspendable resume ours.snap` continues here.
@@ -155,6 +154,8 @@ def _dill():
 _result = {{"session_bytes": _session_bytes, "array_bytes": ARRAY_BYTES, "build_seconds": _build_seconds,
            "left_out_of_pickle": _LEFT_OUT, "ours": [], "pickle": []}}
 for _run in range(RUNS):
+    if os.path.exists(_OURS):
+        os.unlink(_OURS)  # (replacing it would time the release of its blocks, which pickle's run does not pay)
     _s, _extra = _timed(_suspendable)
     if not os.path.exists(_OURS):
         print("suspendable.checkpoint did not write a snapshot", file=sys.stderr)
@@ -346,7 +347,7 @@ class Bench:
             else:
                 dill_s, dill_ratio, dill_vs_ours = "failed", "-", None
             bw = ""
-            if r["array_bytes"] and dd_bw:
+            if name == "arrays" and dd_bw:
                 ours_bw = r["array_bytes"] / ours
                 bw = "%.3f/%.3f %.0f%%" % (ours_bw / GB, dd_bw / GB, 100 * ours_bw / dd_bw)
             rows.append((WORKLOADS[name]["label"], fmt_s(ours), fmt_s(plain), "%.2fx" % (ours / plain), dill_s,
