@@ -18,6 +18,7 @@ int resume(const args& a);              // script_commands.cpp: continue a snaps
 int inspect(const args& a);             // script_commands.cpp: show a snapshot without running it
 int trust(const args& a);               // store_commands.cpp: re-sign a snapshot the user trusts
 int sessions(const args& a);            // store_commands.cpp: list / show / rm saved sessions
+int repl(const args& a);                // repl_command.cpp: the console REPL whose session survives exits
 
 // Exit status for command-line misuse and unreadable input (sysexits' EX_USAGE is 64; we keep 2 as
 // argparse and most Unix tools do).

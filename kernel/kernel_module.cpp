@@ -2,10 +2,9 @@
 
 #include "comm_bridge.hpp"
 #include "fd_capture.hpp"
-#include "frames/frame_engine.hpp"
-#include "frames/unwind.hpp"
 #include "io_server.hpp"
 #include "py_ref.hpp"
+#include "python_boundary.hpp"
 #include "stream_buffer.hpp"
 #include "suspend_trigger.hpp"
 
@@ -52,25 +51,6 @@ bool to_buffers(PyObject* list, xeus::buffer_sequence& out)
         PyBuffer_Release(&view);
     }
     return true;
-}
-
-// C++ exceptions (bad JSON from Python, closed comm) become Python exceptions at this boundary.
-template <class F>
-PyObject* guarded(F f)
-{
-    try
-    {
-        return f();
-    }
-    catch (const python_error&)
-    {
-        return nullptr;
-    }
-    catch (const std::exception& e)
-    {
-        PyErr_SetString(PyExc_RuntimeError, e.what());
-        return nullptr;
-    }
 }
 
 PyObject* stream_write(PyObject*, PyObject* args)
@@ -259,53 +239,6 @@ PyObject* parent_header(PyObject*, PyObject*)
     return PyUnicode_FromStringAndSize(text.data(), static_cast<Py_ssize_t>(text.size()));
 }
 
-// run_cell(code, globals): the cell's module frame is the base frame of any suspension. Returns the
-// frame's value, or SUSPENDED if the cell was suspended (its frames are off the stack, unrun).
-PyObject* run_cell(PyObject*, PyObject* args)
-{
-    PyObject *code, *globals;
-    if (!PyArg_ParseTuple(args, "O!O!", &PyCode_Type, &code, &PyDict_Type, &globals))
-        return nullptr;
-    return guarded([&] {
-        frames::run_guard guard;
-        return guard.finish(PyEval_EvalCode(code, globals, globals)).release();
-    });
-}
-
-// resume_cell(frames, exc_value, send): continues a captured chain in this process (innermost first);
-// the result is the base frame's value, or SUSPENDED if it was suspended again.
-PyObject* resume_cell(PyObject*, PyObject* args)
-{
-    PyObject *chain, *exc, *send = Py_None;
-    if (!PyArg_ParseTuple(args, "OO|O", &chain, &exc, &send))
-        return nullptr;
-    return guarded([&] {
-        frames::run_guard guard;
-        PyObject* result = nullptr;
-        try
-        {
-            result = frames::resume_chain(chain, exc, send == Py_None ? nullptr : send).release();
-        }
-        catch (const python_error&)
-        {
-            result = nullptr; // the exception the program raised out of its base frame
-        }
-        return guard.finish(result).release();
-    });
-}
-
-// unwind(frame, base_code): from the safe-point callback, after the chain has been captured and saved.
-PyObject* unwind(PyObject*, PyObject* args)
-{
-    PyObject *frame, *code;
-    if (!PyArg_ParseTuple(args, "O!O!", &PyFrame_Type, &frame, &PyCode_Type, &code))
-        return nullptr;
-    return guarded([&] {
-        frames::unwind_chain(reinterpret_cast<PyFrameObject*>(frame), code);
-        Py_RETURN_NONE;
-    });
-}
-
 PyObject* take_suspend_request(PyObject*, PyObject* args)
 {
     int peek = 0;
@@ -376,9 +309,6 @@ PyMethodDef methods[] = {
      "restore_suspend_request(json): keep a taken request pending (no new pending call)"},
     {"suspend_done", suspend_done, METH_VARARGS, "suspend_done(request_json, result_json): answer a control request"},
     {"abort_queued_cells", abort_queued_cells, METH_NOARGS, "abort queued cells after this one (not magics)"},
-    {"run_cell", run_cell, METH_VARARGS, "run_cell(code, globals) -> value, or SUSPENDED"},
-    {"resume_cell", resume_cell, METH_VARARGS, "resume_cell(frames, exc, send=None) -> value, or SUSPENDED"},
-    {"unwind", unwind, METH_VARARGS, "unwind(frame, base_code): take a captured chain off the stack silently"},
     {"stream_write", stream_write, METH_VARARGS, "stream_write(name, text): buffered stdout/stderr"},
     {"flush_streams", flush_streams, METH_NOARGS, "publish buffered stream output now"},
     {"display_data", display_data, METH_VARARGS, "display_data(data_json, metadata_json, transient_json, update)"},
@@ -409,8 +339,17 @@ void bind_kernel_services(const kernel_services& s)
 PyObject* init_kernel_module()
 {
     py_ref module = py_ref::steal(PyModule_Create(&module_def));
-    if (!module || PyModule_AddObjectRef(module.get(), "SUSPENDED", frames::suspended_sentinel()) < 0)
+    // Running, resuming and unwinding cells live in _suspendable_cells (the console REPL uses them too);
+    // the kernel's Python side still finds them here.
+    py_ref cells = py_ref::steal(PyImport_ImportModule("_suspendable_cells"));
+    if (!module || !cells)
         return nullptr;
+    for (const char* name : {"SUSPENDED", "run_cell", "resume_cell", "unwind"})
+    {
+        py_ref item = py_ref::steal(PyObject_GetAttrString(cells.get(), name));
+        if (!item || PyModule_AddObjectRef(module.get(), name, item.get()) < 0)
+            return nullptr;
+    }
     return module.release();
 }
 

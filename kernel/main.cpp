@@ -44,6 +44,8 @@ void usage(std::ostream& out)
            "  trust PATH                         accept a snapshot signed elsewhere (re-sign it)\n"
            "  sessions [list | show NAME | rm NAME]\n"
            "                                     saved sessions\n"
+           "  repl [--resume [NAME]]             a Python console whose session (namespace, a suspended\n"
+           "                                     statement) is saved on exit and restored with --resume\n"
            "  --version                          version, CPython version and bytecode magic\n";
 }
 
@@ -56,7 +58,8 @@ int main(int argc, char* argv[])
         {"kernel", cli::kernel},   {"install-kernelspec", cli::install_kernelspec},
         {"run", cli::run},         {"resume", cli::resume},
         {"inspect", cli::inspect}, {"trust", cli::trust},
-        {"sessions", cli::sessions}, {"--version", cli::version},
+        {"sessions", cli::sessions}, {"repl", cli::repl},
+        {"--version", cli::version},
         {"version", cli::version},
     };
     if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0)

@@ -1,5 +1,6 @@
 #include "python_runtime.hpp"
 
+#include "cells_module.hpp"
 #include "engine_module.hpp"
 #include "py_ref.hpp"
 
@@ -56,7 +57,8 @@ void add_package_dir()
 python_runtime::python_runtime(const runtime_options& options)
 {
     std::vector<builtin_module> builtins = {{"_suspendable_engine", init_engine_module},
-                                            {"_suspendable_format", init_format_module}};
+                                            {"_suspendable_format", init_format_module},
+                                            {"_suspendable_cells", init_cells_module}};
     builtins.insert(builtins.end(), options.builtins.begin(), options.builtins.end());
     for (const builtin_module& m : builtins)
     {

@@ -1,6 +1,7 @@
 // _suspendable_format: the Python face of the snapshot file format (FORMAT.md). Argument handling,
 // GIL release around the I/O and the conversion of results; the format itself is the C++ core.
 #include "engine_module.hpp"
+#include "identity_table.hpp"
 #include "mapping_object.hpp"
 #include "py_ref.hpp"
 #include "python_errors.hpp"
@@ -330,6 +331,7 @@ PyObject* init_format_module()
 {
     py_ref m = py_ref::steal(PyModule_Create(&format_def));
     if (!m || !format::add_exception_classes(m.get()) || !format::add_mapping_type(m.get()) ||
+        !format::add_identity_table_type(m.get()) ||
         PyModule_AddIntConstant(m.get(), "FORMAT_VERSION", format::format_version) < 0 ||
         PyModule_AddIntConstant(m.get(), "ALIGNMENT", format::alignment) < 0)
         return nullptr;

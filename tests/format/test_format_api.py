@@ -323,3 +323,38 @@ def test_python_writer_killed_at_random_instants(fmt, tmp_path):
             assert (state["a"] == manifest["generation"] % 251).all()
         seen.add(manifest.get("generation"))
     assert len(seen) > 5, "no kill landed after a complete write: the test proved nothing"
+
+
+def test_identity_table_is_an_identity_persistent_id(fmt):
+    """IdentityTable: the graph pickler's persistent_id (called for every object pickled). Identity only:
+    equal or unhashable objects are not matched; later pairs win; everything else is None."""
+    ns, other, key = {"x": 1}, {"x": 1}, [1, 2]
+    table = fmt.IdentityTable([(ns, ("OLD",)), (key, ("LIST",)), (ns, ("NS",))])
+    assert len(table) == 2
+    assert table(ns) == ("NS",) and table(key) == ("LIST",)
+    assert table(other) is None and table([1, 2]) is None and table(1) is None and table(None) is None
+    with pytest.raises(TypeError):
+        table()
+    with pytest.raises(TypeError):
+        fmt.IdentityTable([(1, 2, 3)])
+    assert len(fmt.IdentityTable([])) == 0 and fmt.IdentityTable([])(ns) is None
+    many = [object() for _ in range(1000)]
+    big = fmt.IdentityTable([(o, i) for i, o in enumerate(many)])
+    assert all(big(o) == i for i, o in enumerate(many)) and big(object()) is None
+
+    class P(pickle.Pickler):
+        pass
+
+    import io
+    out = io.BytesIO()
+    p = P(out, protocol=5)
+    p.persistent_id = table
+    p.dump({"ns": ns, "same": ns, "other": other, "key": key})
+
+    class U(pickle.Unpickler):
+        def persistent_load(self, pid):
+            return {"NS": ns, "LIST": key}[pid[0]]
+
+    back = U(io.BytesIO(out.getvalue())).load()
+    assert back["ns"] is ns and back["same"] is ns and back["key"] is key and back["other"] == other
+    assert back["other"] is not other

@@ -26,3 +26,25 @@ def suspend(path=None):
     """Saves the running program at this call and exits with status 75 (a resume continues here)."""
     from . import session
     return session.suspend(path, _up=2)
+
+
+def register(type_, save_fn, restore_fn):
+    """Saves instances of `type_` as `save_fn(obj)` and rebuilds them at resume as `restore_fn(saved)`.
+
+    For objects holding an OS resource, e.g. a database connection::
+
+        suspendable.register(sqlite3.Connection,
+                             lambda conn: conn.execute("PRAGMA database_list").fetchone()[2],  # its file
+                             sqlite3.connect)
+    """
+    from . import graph
+    return graph.register(type_, save_fn, restore_fn)
+
+
+def __getattr__(name):
+    # UnsavedObjectError (raised when a placeholder of an object that could not be saved is used) and
+    # Unsaved live in graph, which needs the engine: imported on first use.
+    if name in ("UnsavedObjectError", "Unsaved"):
+        from . import graph
+        return getattr(graph, name)
+    raise AttributeError(f"module 'suspendable' has no attribute {name!r}")

@@ -1,27 +1,55 @@
 """The object graph of a suspended program: one pickle (protocol 5) stream.
 
-What plain pickle cannot do, and how it is done here:
+Namespace, frames and everything they reach go through ONE pickler, so identity and sharing survive
+(``a is b``, cycles, the same list in a global and in a frame local, a view and its base array).
 
-* code objects travel by ``marshal`` (version-locked: the snapshot records the bytecode magic);
-* functions, lambdas and closures whose globals are the program's namespace, and classes defined in
-  ``__main__`` (or anywhere they cannot be imported by name), travel by value and are rebuilt with the
-  SAME globals dict that the restored frames use (cloudpickle-style per-function globals would break
-  ``global`` statements);
-* cells are shared objects (a closure and its defining frame see the same cell after loading);
-* modules travel by name; the program's namespace, ``__main__`` and the standard streams by reference;
-* exceptions keep ``__context__``, ``__cause__``, ``__suppress_context__`` and ``__traceback__`` (its
-  frames become stand-ins with the same code, globals and position);
-* suspended generators travel with their frame (the engine reads and writes it);
-* regular open files are reopened at the same position;
-* ``property``, ``staticmethod``, ``classmethod`` and the dataclasses sentinels keep their meaning.
+What travels how is decided in one place, ``Pickler.reducer_override`` (in this order):
 
-Objects that cannot be saved are all reported, each with its path (``frame work() local 'sock':
-socket.socket``), by ``find_unpicklable``.
+1. placeholders the caller asked for (``dumps(..., placeholders={id(obj): "global 'db'"})``): an
+   ``Unsaved`` object that raises ``UnsavedObjectError`` naming what it was when it is used;
+2. user registrations (``register(type, save_fn, restore_fn)``): ``restore_fn(save_fn(obj))`` at load;
+   ``save_fn``'s result goes through this same pickler; the registrations themselves travel in the
+   snapshot (``registrations()`` / ``restore_registrations()``);
+3. by reference (looked up again at resume): modules (re-imported by name), importable module-level
+   functions and classes (plain pickle's GLOBAL, so a missing name fails the resume with its name), the
+   program's namespace, ``__main__``, module ``__dict__``s, the standard streams (they become the new
+   process's streams), module-level singletons (``dataclasses.MISSING``, the ``random`` module's
+   generator) and, as a last resort, any object that cannot be pickled otherwise but is an attribute of
+   an imported module (``from numpy import *`` brings PyCapsules into the namespace);
+4. by value, with a reducer from the ``_REDUCERS`` table (keyed by exact type) or ``_SUBCLASS_REDUCERS``:
+   * code objects by ``marshal`` (version-locked: the snapshot records the bytecode magic);
+   * functions, lambdas and closures whose globals are the program's namespace, or that cannot be
+     imported by name; they are rebuilt with the SAME globals dict the restored frames use
+     (cloudpickle-style per-function globals would break ``global`` statements);
+   * classes defined in ``__main__`` or anywhere they cannot be imported by name: methods, properties,
+     ``__slots__``, dataclasses, enums, metaclasses, ABCs (with their registered virtual subclasses),
+     typing generics and protocols; a class redefined later keeps its old instances on the old class;
+   * cells are shared objects (a closure and its defining frame see the same cell after loading);
+   * suspended generators travel with their frame (the engine reads and writes it);
+   * exceptions keep ``__context__``, ``__cause__``, ``__suppress_context__`` and ``__traceback__`` (its
+     frames become stand-ins with the same code, globals and position);
+   * regular open files are reopened at the same position (never truncated);
+   * ``property``, ``staticmethod``, ``classmethod``, ``functools.cached_property``,
+     ``functools.cmp_to_key`` keys, ``re.Match``, weak references and weak containers (their referents
+     are pickled strongly: a referent nothing else holds is dead again after loading), dict views,
+     ``itertools.pairwise``, memoryviews;
+   * numpy arrays: a view of another array is rebuilt as a view of the same base (sharing survives;
+     non-contiguous slices are not copied); base arrays go out-of-band through protocol 5's
+     ``buffer_callback`` (numpy's own reducer), like any other ``PickleBuffer`` (pandas blocks too);
+     only arrays of objects travel in-band;
+5. everything else as plain pickle does (``__reduce_ex__(5)``, ``copyreg.dispatch_table``).
+
+What cannot be saved is found by ``find_unpicklable`` / ``find_unpicklable_objects``: EVERY reachable
+object that does not pickle, each with its path (``frame work() local 'sock'``, ``global 'cfg'['conns'][1]``,
+``global 'pbar'.fp``) and type name (``socket.socket``, ``_io.TextIOWrapper(<stderr>)``).
 """
 
+import _abc
+import collections
 import copyreg
 import dataclasses
 import enum
+import functools
 import gc
 import importlib
 import io
@@ -30,10 +58,13 @@ import marshal
 import os
 import pickle
 import random
+import re
 import sys
 import types
+import weakref
 
 import _suspendable_engine as _engine
+import _suspendable_format as _format
 
 NULL = _engine.NULL
 
@@ -44,6 +75,145 @@ class UnpicklableError(Exception):
     def __init__(self, problems):
         self.problems = problems
         super().__init__("; ".join(f"{p}: {t}" for p, t, _ in problems))
+
+
+# ---------------------------------------------------------------- placeholders for unsaveable objects
+class UnsavedObjectError(RuntimeError):
+    """A placeholder of an object that could not be saved was used after resume."""
+
+
+class _UnsavedProbe(UnsavedObjectError, AttributeError):
+    """Raised for ``_private`` and ``__dunder__`` lookups, so ``hasattr``/protocol probes (display
+    hooks, ``isinstance`` checks, numpy's ``__array__`` probe) see a missing attribute."""
+
+
+class Unsaved:
+    """Stands in for an object that could not be saved (``--skip-unsaveable``). Every use - attribute
+    access, call, iteration, item access, ``bool``, ``len``, arithmetic, ``with`` - raises
+    ``UnsavedObjectError`` naming what it was; ``repr`` describes it. It pickles as itself."""
+
+    __slots__ = ("_unsaved_type", "_unsaved_what", "_unsaved_reason")
+
+    def __init__(self, type_name, what, reason=None):
+        object.__setattr__(self, "_unsaved_type", type_name)
+        object.__setattr__(self, "_unsaved_what", what)
+        object.__setattr__(self, "_unsaved_reason", reason)
+
+    def _unsaved_message(self):
+        get = object.__getattribute__
+        return (f"{get(self, '_unsaved_what')} was a {get(self, '_unsaved_type')} that could not be saved "
+                f"(suspended with --skip-unsaveable); recreate it")
+
+    def _unsaved_raise(self, *_args, **_kwargs):
+        raise UnsavedObjectError(object.__getattribute__(self, "_unsaved_message")())
+
+    def __getattribute__(self, name):
+        if name in ("__class__", "__reduce_ex__", "__reduce__"):
+            return object.__getattribute__(self, name)
+        message = object.__getattribute__(self, "_unsaved_message")()
+        if name.startswith("_"):
+            raise _UnsavedProbe(message)
+        raise UnsavedObjectError(message)
+
+    def __setattr__(self, name, value):
+        self._unsaved_raise()
+
+    def __delattr__(self, name):
+        self._unsaved_raise()
+
+    def __repr__(self):
+        get = object.__getattribute__
+        return f"<unsaved {get(self, '_unsaved_type')}: {get(self, '_unsaved_what')}>"
+
+    __str__ = __repr__
+
+    def __dir__(self):
+        return []
+
+    def __reduce_ex__(self, protocol):
+        get = object.__getattribute__
+        return Unsaved, (get(self, "_unsaved_type"), get(self, "_unsaved_what"), get(self, "_unsaved_reason"))
+
+    def __reduce__(self):
+        return self.__reduce_ex__(2)
+
+
+for _name in ("__call__", "__iter__", "__next__", "__len__", "__bool__", "__getitem__", "__setitem__",
+              "__delitem__", "__contains__", "__reversed__", "__length_hint__", "__enter__", "__exit__",
+              "__await__", "__aiter__", "__anext__", "__aenter__", "__aexit__", "__int__", "__float__",
+              "__complex__", "__index__", "__fspath__", "__round__", "__abs__", "__neg__", "__pos__",
+              "__invert__", "__lt__", "__le__", "__gt__", "__ge__", "__get__", "__set__", "__delete__",
+              "__missing__", "__bytes__"):
+    setattr(Unsaved, _name, Unsaved._unsaved_raise)
+for _op in ("add", "sub", "mul", "matmul", "truediv", "floordiv", "mod", "divmod", "pow", "lshift",
+            "rshift", "and", "xor", "or"):
+    for _form in ("__%s__", "__r%s__", "__i%s__"):
+        setattr(Unsaved, _form % _op, Unsaved._unsaved_raise)
+del _name, _op, _form
+
+
+# ---------------------------------------------------------------- user registrations
+_registry = {}        # type -> (save_fn, restore_fn)
+_registry_cache = {}  # type -> (save_fn, restore_fn) or None, resolved along the MRO
+
+
+def register(type_, save_fn, restore_fn):
+    """Save instances of ``type_`` (and of its subclasses, unless one has its own registration) as
+    ``save_fn(obj)``; a resume rebuilds them as ``restore_fn(saved)``. ``save_fn``'s result is pickled
+    with the snapshot's own pickler, so it may hold anything saveable. Typical use: objects holding an
+    OS resource (a database connection, a socket)::
+
+        import sqlite3, suspendable
+        suspendable.register(sqlite3.Connection,
+                             lambda conn: conn.execute("PRAGMA database_list").fetchone()[2],  # its file
+                             sqlite3.connect)
+
+    The registrations travel in the snapshot, so a resumed program saves the same way."""
+    if not isinstance(type_, type):
+        raise TypeError(f"register() needs a type, not {type(type_).__name__}")
+    if not callable(save_fn) or not callable(restore_fn):
+        raise TypeError("register() needs callable save_fn and restore_fn")
+    _registry[type_] = (save_fn, restore_fn)
+    _registry_cache.clear()
+
+
+def unregister(type_):
+    """Drops the registration of ``type_`` (no error if there is none)."""
+    _registry.pop(type_, None)
+    _registry_cache.clear()
+
+
+def registrations():
+    """The current registrations as a picklable value (put it in the snapshot)."""
+    return [(t, save_fn, restore_fn) for t, (save_fn, restore_fn) in _registry.items()]
+
+
+def restore_registrations(value):
+    """Registers again what ``registrations()`` returned in the process that saved."""
+    for type_, save_fn, restore_fn in value or ():
+        register(type_, save_fn, restore_fn)
+
+
+def _registered(t):
+    try:
+        return _registry_cache[t]
+    except KeyError:
+        pass
+    entry = None
+    for klass in t.__mro__:
+        entry = _registry.get(klass)
+        if entry is not None:
+            break
+    _registry_cache[t] = entry
+    return entry
+
+
+def _restore_registered(restore_fn, saved, type_name):
+    try:
+        return restore_fn(saved)
+    except Exception as e:
+        raise pickle.UnpicklingError(
+            f"the restore function registered for {type_name} failed: {type(e).__name__}: {e}") from e
 
 
 # ---------------------------------------------------------------- rebuild helpers (called by unpickling)
@@ -65,6 +235,10 @@ def _set_function_state(func, state):
 
 
 def _make_class(metaclass, name, bases, creation_ns):
+    if getattr(metaclass, "__module__", None) == "typing" and metaclass.__name__ == "_TypedDictMeta":
+        # Its __new__ wants TypedDict bases, which the class no longer lists (its bases are (dict,)):
+        # created as typing itself does; the state brings the keys and annotations.
+        return type.__new__(metaclass, name, bases, creation_ns)
     return metaclass(name, bases, creation_ns)
 
 
@@ -140,6 +314,12 @@ def _make_cell():
 
 def _set_cell(cell, value):
     cell.cell_contents = value
+    return cell
+
+
+def _set_cell_value(cell, box):
+    # The value comes boxed: pickle skips the state setter of a None state (a cell holding None).
+    cell.cell_contents = box[0]
     return cell
 
 
@@ -219,6 +399,141 @@ def _getattr_path(obj, path):
     return obj
 
 
+def _make_cached_property(func, attrname, doc):
+    prop = functools.cached_property(func)
+    prop.attrname = attrname
+    prop.__doc__ = doc
+    return prop
+
+
+def _make_cmp_key(cmp, *obj):
+    key = functools.cmp_to_key(cmp)
+    return key(*obj) if obj else key
+
+
+class _Dead:
+    pass
+
+
+def _make_weakref(target, callback):
+    if target is None:  # the referent was already gone: a dead reference
+        target = _Dead()
+        ref = weakref.ref(target)
+        del target
+        return ref
+    return weakref.ref(target, callback) if callback is not None else weakref.ref(target)
+
+
+def _make_keyed_ref(target, callback, key):
+    return weakref.KeyedRef(target, callback, key)
+
+
+def _make_weak_method(method):
+    if method is None:
+        return _make_weakref(None, None)
+    return weakref.WeakMethod(method)
+
+
+def _make_weak_container(cls, items, state):
+    container = cls()
+    if cls is weakref.WeakSet or issubclass(cls, weakref.WeakSet):
+        for item in items:
+            container.add(item)
+    else:
+        for key, value in items:
+            container[key] = value
+    for key, value in (state or {}).items():
+        setattr(container, key, value)
+    return container
+
+
+def _make_match(pattern, string, pos, endpos, regs):
+    """A re.Match with the same spans, found again by the search that made it (match, search, or the
+    n-th search of finditer from `pos`); failing that, a match at the same start (its .pos differs)."""
+    start, end = regs[0]
+    candidates = [pattern.search(string, pos, endpos), pattern.match(string, pos, endpos),
+                  pattern.fullmatch(string, pos, endpos)]
+    for m in candidates:
+        if m is not None and m.regs == regs:
+            return m
+    scanner = pattern.scanner(string, pos, endpos)
+    while True:
+        m = scanner.search()
+        if m is None or m.start() > start:
+            break
+        if m.regs == regs:
+            return m
+    for m in (pattern.match(string, start, endpos), pattern.fullmatch(string, start, end)):
+        if m is not None and m.regs == regs:
+            return m
+    raise pickle.UnpicklingError(f"cannot find the match {string[start:end]!r} of {pattern!r} again")
+
+
+def _ndarray_view(root, dtype, shape, strides, offset, writeable):
+    np = sys.modules["numpy"]
+    raw = root.reshape(-1, order="A").view(np.uint8)
+    view = np.ndarray(shape, dtype, buffer=raw, offset=offset, strides=strides)
+    if not writeable:
+        view.flags.writeable = False
+    return view
+
+
+def _make_lru_cache(wrapped, maxsize, typed, attrs):
+    wrapper = functools.lru_cache(maxsize=maxsize, typed=typed)(wrapped)
+    wrapper.__dict__.update(attrs)
+    return wrapper
+
+
+def _make_typing(kind, name, args, kwargs, module, qualname):
+    import typing
+    obj = getattr(typing, kind)(name, *args, **kwargs)
+    obj.__module__ = module
+    if qualname is not None:
+        obj.__qualname__ = qualname
+    return obj
+
+
+def _same_item(a, b):
+    if a is b:
+        return True
+    if type(a) is tuple and type(b) is tuple:
+        return len(a) == len(b) and all(_same_item(x, y) for x, y in zip(a, b))
+    return type(a) is type(b) and type(a) in _ATOMIC and (a == b or a != a and b != b)
+
+
+def _container_iterator(container, kinds, remaining):
+    """An iterator of the same type over the same (restored) dict or set, advanced past what was
+    consumed. If the container no longer yields the same remaining items in the same order (a set
+    rebuilt with another internal order), a list iterator over the remaining items."""
+    kinds = (kinds,) if isinstance(kinds, str) else kinds
+    if container is None:  # exhausted
+        container = _EMPTY_CONTAINERS[kinds[0]]()
+    for kind in kinds:
+        def fresh(kind=kind):
+            if kind in ("keys", "set", "okeys"):
+                return iter(container)
+            return iter(getattr(container, kind.lstrip("o"))())
+        consumed = len(container) - len(remaining)
+        if consumed < 0:
+            break
+        probe = fresh()
+        for _ in range(consumed):
+            next(probe, None)
+        rest = list(probe)
+        if len(rest) == len(remaining) and all(_same_item(a, b) for a, b in zip(rest, remaining)):
+            it = fresh()
+            for _ in range(consumed):
+                next(it, None)
+            return it
+    return iter(remaining)
+
+
+def _abc_register(cls, subclasses):
+    for sub in subclasses:
+        cls.register(sub)
+    return cls
+
+
 # ---------------------------------------------------------------- pickler
 def _custom_new(cls):
     """True if a Python class in cls's MRO defines __new__ and none defines __getnewargs(_ex)__."""
@@ -244,97 +559,153 @@ def _importable(obj, module_name, qualname):
         return False
 
 
+def _module_preference(name):
+    # Prefer public, short module names (numpy over numpy.core._multiarray_umath).
+    return (any(part.startswith("_") for part in name.split(".")), name.count("."), len(name), name)
+
+
+# Exact types that pickle's C code saves itself, fastest when reducer_override steps aside at once.
+_PICKLE_NATIVE = frozenset({dict, list, tuple, set, frozenset, bytearray, pickle.PickleBuffer})
 # dict views: `view.mapping` is a read-only proxy whose only referent is the dict itself.
 _DICT_VIEWS = {type({}.keys()): "keys", type({}.values()): "values", type({}.items()): "items"}
 _FILE_TYPES = (io.TextIOWrapper, io.BufferedReader, io.BufferedWriter, io.BufferedRandom, io.FileIO)
 _STREAM_NAMES = ("stdin", "stdout", "stderr", "__stdin__", "__stdout__", "__stderr__")
+_WEAK_CONTAINERS = (weakref.WeakValueDictionary, weakref.WeakKeyDictionary, weakref.WeakSet)
+_WEAK_CONTAINER_INTERNALS = frozenset({"data", "_remove", "_pending_removals", "_iterating"})
+_ABC_SKIPPED = frozenset({"_abc_impl"})
+_CLASS_SKIPPED = frozenset({"__dict__", "__weakref__", "__module__", "__qualname__", "__slots__"})
+
+
+def _persistent_ids(pickler):
+    """Pickler.persistent_id: the program's namespace, NULL, __main__ and module namespaces travel by
+    reference (Unpickler.persistent_load); every other object -> None. Later pairs win."""
+    pairs = [(d, ("MODULE_DICT", name)) for name, m in list(sys.modules.items())
+             if (d := getattr(m, "__dict__", None)) is not None and type(d) is dict and m is not pickler.main_module]
+    if pickler.main_module is not None and getattr(pickler.main_module, "__dict__", None) is pickler.ns:
+        pairs.append((pickler.main_module, ("MAIN",)))
+    pairs += [(NULL, ("NULL",)), (pickler.ns, ("NS",))]
+    return _format.IdentityTable(pairs)
+
+
+_index_cache = [None, None]  # [len(sys.modules) when built, {id(value): (module, name)}]
+
+
+def _attribute_index():
+    """Where each attribute of an imported module lives (entries are checked again when used)."""
+    if _index_cache[0] != len(sys.modules):
+        index = {}
+        names = sorted((n for n, m in list(sys.modules.items()) if m is not None and n != "__main__"),
+                       key=_module_preference, reverse=True)  # the preferred module is written last
+        for mod_name in names:
+            d = getattr(sys.modules.get(mod_name), "__dict__", None)
+            if isinstance(d, dict):
+                for key, value in list(d.items()):
+                    if isinstance(key, str) and not key.startswith("__"):
+                        index[id(value)] = (mod_name, key)
+        _index_cache[:] = [len(sys.modules), index]
+    return _index_cache[1]
 
 
 class Pickler(pickle.Pickler):
-    """Protocol-5 pickler for a program's state; ``ns`` is the program's ``__main__`` namespace."""
+    """Protocol-5 pickler for a program's state; ``ns`` is the program's ``__main__`` namespace;
+    ``placeholders`` maps ``id(obj)`` to a description (``"global 'db'"``) of objects to save as
+    ``Unsaved`` placeholders (the caller keeps the objects alive while dumping)."""
 
-    def __init__(self, file, ns, buffer_callback=None):
+    def __init__(self, file, ns, buffer_callback=None, placeholders=None):
         super().__init__(file, protocol=5, buffer_callback=buffer_callback)
         self.ns = ns
+        self.placeholders = placeholders if placeholders is not None else {}
         self.main_module = sys.modules.get("__main__")
         # Module namespaces (globals of library functions saved by value) travel by module name.
         self.module_dicts = {id(m.__dict__): name for name, m in list(sys.modules.items())
                              if getattr(m, "__dict__", None) is not None and m is not self.main_module}
+        # The C pickler calls persistent_id for every object it saves (each int and str too): a C
+        # identity lookup there, not a Python method, which made dumps ~3x plain pickle on small objects.
+        self.persistent_id = _persistent_ids(self)
+        self.streams = {}
+        for name in reversed(_STREAM_NAMES):  # sys.stdout before sys.__stdout__ when they are the same
+            stream = getattr(sys, name, None)
+            if stream is not None:
+                self.streams[id(stream)] = name
+        self.reducers = dict(_REDUCERS)
+        np = sys.modules.get("numpy")
+        if np is not None and hasattr(np, "ndarray"):
+            self.reducers[np.ndarray] = Pickler._reduce_ndarray
+        self._plain_types = set()  # see reducer_override's fast path
 
-    def persistent_id(self, obj):
-        if obj is self.ns:
-            return ("NS",)
-        if obj is NULL:
-            return ("NULL",)
-        if obj is self.main_module and getattr(obj, "__dict__", None) is self.ns:
-            return ("MAIN",)
-        if type(obj) is dict:
-            name = self.module_dicts.get(id(obj))
-            if name is not None:
-                return ("MODULE_DICT", name)
-        return None
 
+    # ------------------------------------------------------------ the policy
     def reducer_override(self, obj):
         t = type(obj)
-        if t is types.CodeType:
-            return _load_code, (marshal.dumps(obj),)
-        if t is types.FunctionType:
-            return self._reduce_function(obj)
-        if t is types.CellType:
+        # Fast path: a type whose instances got nothing but plain pickle's reduction (marked below) skips
+        # the policy's type checks; the per-object ones (placeholders, streams, singletons) still apply.
+        if t in self._plain_types and not self.placeholders and id(obj) not in self.streams \
+                and id(obj) not in _SINGLETONS:
             try:
-                value = obj.cell_contents
-            except ValueError:
-                return _make_cell, ()
-            return _make_cell, (), value, None, None, _set_cell
-        if t is types.GeneratorType:
-            return self._reduce_generator(obj)
-        if isinstance(obj, BaseException):
-            return self._reduce_exception(obj)
-        if t is types.ModuleType:
-            return importlib.import_module, (obj.__name__,)
-        if isinstance(obj, type):
-            return self._reduce_class(obj)
-        if t is property:
-            return property, (obj.fget, obj.fset, obj.fdel, obj.__doc__)
-        if t is types.TracebackType:
-            return _make_traceback, (obj.tb_next, obj.tb_frame, obj.tb_lasti, obj.tb_lineno)
-        if t is types.FrameType:
-            # Only reached through tracebacks (frames held in variables are not a safe point): a stand-in
-            # with the same code, globals and position.
-            return _engine.make_frame, (obj.f_code, obj.f_globals, max(obj.f_lasti, 0) // 2)
-        if t is itertools.pairwise:
-            state = _engine.pairwise_state(obj)
-            if state is not None:
-                return _make_pairwise, state
-        if t is memoryview:
-            return self._reduce_memoryview(obj)
-        if t in _DICT_VIEWS:
-            return _dict_view, (gc.get_referents(obj.mapping)[0], _DICT_VIEWS[t])
-        if t.__name__ == "_NamedIntConstant" and t.__module__ == "re._constants":
-            return _module_attribute, (t.__module__, obj.name)
-        if t is types.MappingProxyType:
-            return _make_mappingproxy, (dict(obj),)
-        if t is staticmethod or t is classmethod:
-            return t, (obj.__func__,)
-        if isinstance(obj, _FILE_TYPES):
-            return self._reduce_file(obj)
-        if t is dataclasses._FIELD_BASE:
-            return _dataclasses_sentinel, (obj.name,)
-        if obj is dataclasses.MISSING:
-            return _dataclasses_sentinel, ("MISSING",)
-        if obj is getattr(dataclasses, "KW_ONLY", None):
-            return _dataclasses_sentinel, ("KW_ONLY",)
-        if obj is random._inst:
-            return _random_instance, ()
-        if t.__module__ == "__main__" and _custom_new(t):
-            rv = obj.__reduce_ex__(5)
-            if isinstance(rv, tuple) and rv[0] is copyreg.__newobj__ and tuple(rv[1]) == (t,):
-                return (_new_instance, (t,)) + tuple(rv[2:])
-        return NotImplemented
+                return obj.__reduce_ex__(5)
+            except Exception:  # noqa: BLE001 - the full policy below (module attribute rescue)
+                pass
+        if self.placeholders:
+            what = self.placeholders.get(id(obj))
+            if what is not None:
+                return Unsaved, (_type_name(obj), what, None)
+        if _registry:
+            entry = _registered(t)
+            if entry is not None:
+                return _restore_registered, (entry[1], entry[0](obj), _type_name(obj))
+        if t in _PICKLE_NATIVE:
+            return NotImplemented
+        stream = self.streams.get(id(obj))
+        if stream is not None:
+            return _std_stream, (stream,)
+        reducer = self.reducers.get(t)
+        if reducer is not None:
+            return reducer(self, obj)
+        for base, reducer in _SUBCLASS_REDUCERS:
+            if isinstance(obj, base):
+                return reducer(self, obj)
+        singleton = _SINGLETONS.get(id(obj))
+        if singleton is not None and singleton[0] is obj:
+            return singleton[1]
+        rv = self._reduce_other(obj, t)
+        if isinstance(rv, tuple) and rv[:1] != (_module_attribute,) and \
+                not (t.__module__ == "__main__" and _custom_new(t)):
+            self._plain_types.add(t)
+        return rv
 
+    def _reduce_other(self, obj, t):
+        """Plain pickle's way (copyreg.dispatch_table, __reduce_ex__), with two rescues: a by-value class
+        whose __new__ needs arguments, and an unpicklable object that is a module attribute."""
+        if t in (getattr(self, "dispatch_table", None) or copyreg.dispatch_table):
+            return NotImplemented
+        try:
+            rv = obj.__reduce_ex__(5)
+        except Exception:
+            where = self._module_attribute(obj)
+            if where is not None:
+                return _module_attribute, where
+            raise
+        if t.__module__ == "__main__" and isinstance(rv, tuple) and rv and rv[0] is copyreg.__newobj__ \
+                and tuple(rv[1]) == (t,) and _custom_new(t):
+            return (_new_instance, (t,)) + tuple(rv[2:])
+        return rv
+
+    def _module_attribute(self, obj):
+        """(module, name) of an imported module's attribute that is `obj` (not __main__), or None."""
+        where = _attribute_index().get(id(obj))
+        if where is None:
+            return None
+        module = sys.modules.get(where[0])
+        return where if module is not None and getattr(module, where[1], None) is obj else None
+
+    # ------------------------------------------------------------ by-value reducers
     def _reduce_function(self, func):
-        if func.__globals__ is not self.ns and _importable(func, func.__module__, func.__qualname__):
-            return NotImplemented  # by reference, as plain pickle does
+        if func.__globals__ is not self.ns:
+            if _importable(func, func.__module__, func.__qualname__):
+                return NotImplemented  # by reference, as plain pickle does
+            where = self._module_attribute(func)
+            if where is not None:
+                return _module_attribute, where  # imported under another name (decorators, aliases)
         state = {
             "__defaults__": func.__defaults__,
             "__kwdefaults__": func.__kwdefaults__,
@@ -350,6 +721,9 @@ class Pickler(pickle.Pickler):
     def _reduce_class(self, cls):
         if _importable(cls, cls.__module__, cls.__qualname__) or cls.__module__ == "builtins":
             return NotImplemented
+        where = self._module_attribute(cls) if cls.__module__ != "__main__" else None
+        if where is not None:
+            return _module_attribute, where  # a library class known under another name
         if isinstance(cls, enum.EnumMeta):
             return self._reduce_enum(cls)
         if not isinstance(cls.__dict__, types.MappingProxyType):
@@ -358,16 +732,24 @@ class Pickler(pickle.Pickler):
         creation = {"__module__": cls.__module__, "__qualname__": cls.__qualname__}
         if slots is not None:
             creation["__slots__"] = slots
+        if "__orig_bases__" in cls.__dict__:
+            creation["__orig_bases__"] = cls.__dict__["__orig_bases__"]  # typing.Generic's __init_subclass__
         slot_names = {slots} if isinstance(slots, str) else set(slots or ())
         state = {}
         for key, value in cls.__dict__.items():
-            if key in ("__dict__", "__weakref__", "__module__", "__qualname__", "__slots__"):
+            if key in _CLASS_SKIPPED or key in _ABC_SKIPPED:
                 continue
             if key in slot_names and type(value).__name__ == "member_descriptor":
                 continue
             state[key] = value
-        return (_make_class, (type(cls), cls.__name__, cls.__bases__, creation),
-                state, None, None, _set_class_state)
+        rv = (_make_class, (type(cls), cls.__name__, cls.__bases__, creation), state, None, None, _set_class_state)
+        if "_abc_impl" in cls.__dict__:
+            # Virtual subclasses registered with ABC.register() live in the C-level _abc_impl.
+            registered = [r() for r in _abc._get_dump(cls)[0]]
+            registered = [k for k in registered if k is not None]
+            if registered:
+                return _abc_register, (rv, registered)
+        return rv
 
     def _reduce_enum(self, cls):
         members = [(name, member._value_) for name, member in cls.__members__.items()]
@@ -385,6 +767,36 @@ class Pickler(pickle.Pickler):
             creation["__doc__"] = cls.__doc__
         return _make_enum, (type(cls), cls.__name__, cls.__bases__, creation, members, attrs)
 
+    def _reduce_code(self, code):
+        return _load_code, (marshal.dumps(code),)
+
+    def _reduce_cell(self, cell):
+        try:
+            value = cell.cell_contents
+        except ValueError:
+            return _make_cell, ()
+        return _make_cell, (), (value,), None, None, _set_cell_value
+
+    def _reduce_module(self, module):
+        return importlib.import_module, (module.__name__,)
+
+    def _reduce_property(self, prop):
+        return property, (prop.fget, prop.fset, prop.fdel, prop.__doc__)
+
+    def _reduce_traceback(self, tb):
+        return _make_traceback, (tb.tb_next, tb.tb_frame, tb.tb_lasti, tb.tb_lineno)
+
+    def _reduce_frame(self, frame):
+        # Only reached through tracebacks (frames held in variables are not a safe point): a stand-in
+        # with the same code, globals and position.
+        return _engine.make_frame, (frame.f_code, frame.f_globals, max(frame.f_lasti, 0) // 2)
+
+    def _reduce_pairwise(self, p):
+        state = _engine.pairwise_state(p)
+        if state is None:
+            return self._reduce_other(p, type(p))
+        return _make_pairwise, state
+
     def _reduce_memoryview(self, view):
         if view.obj is not None and not view.c_contiguous:
             raise pickle.PicklingError("a non-contiguous memoryview cannot be saved")
@@ -395,6 +807,104 @@ class Pickler(pickle.Pickler):
         if view.readonly:
             return _make_memoryview, (view.tobytes(), view.format, view.shape)
         raise pickle.PicklingError("a writable memoryview of part of an object cannot be saved")
+
+    def _reduce_dict_view(self, view):
+        return _dict_view, (gc.get_referents(view.mapping)[0], _DICT_VIEWS[type(view)])
+
+    def _reduce_named_int_constant(self, const):
+        return _module_attribute, (type(const).__module__, const.name)
+
+    def _reduce_mappingproxy(self, proxy):
+        return _make_mappingproxy, (dict(proxy),)
+
+    def _reduce_static_or_class_method(self, m):
+        return type(m), (m.__func__,)
+
+    def _reduce_field_sentinel(self, obj):
+        return _dataclasses_sentinel, (obj.name,)
+
+    def _reduce_cached_property(self, prop):
+        return _make_cached_property, (prop.func, prop.attrname, prop.__doc__)
+
+    def _reduce_cmp_key(self, key):
+        # gc referents of a KeyWrapper: its type, the cmp function, and the wrapped object if any.
+        refs = [r for r in gc.get_referents(key) if r is not type(key)]
+        return _make_cmp_key, tuple(refs)
+
+    def _reduce_weakref(self, ref):
+        return _make_weakref, (ref(), ref.__callback__)
+
+    def _reduce_keyed_ref(self, ref):
+        target = ref()
+        if target is None:
+            return _make_weakref, (None, None)
+        return _make_keyed_ref, (target, ref.__callback__, ref.key)
+
+    def _reduce_weak_method(self, ref):
+        return _make_weak_method, (ref(),)
+
+    def _reduce_weak_container(self, container):
+        items = list(container) if isinstance(container, weakref.WeakSet) else list(container.items())
+        state = {k: v for k, v in vars(container).items() if k not in _WEAK_CONTAINER_INTERNALS}
+        return _make_weak_container, (type(container), items, state or None)
+
+    def _reduce_match(self, m):
+        return _make_match, (m.re, m.string, m.pos, m.endpos, m.regs)
+
+    def _reduce_lru_cache(self, wrapper):
+        # By value when it cannot be imported by name; the cache starts empty again.
+        if _importable(wrapper, wrapper.__module__, wrapper.__qualname__):
+            return NotImplemented
+        params = wrapper.cache_parameters()
+        attrs = {k: v for k, v in wrapper.__dict__.items() if k != "__wrapped__"}
+        return _make_lru_cache, (wrapper.__wrapped__, params["maxsize"], params["typed"], attrs)
+
+    def _reduce_typevar(self, tv):
+        if _importable(tv, tv.__module__, tv.__name__):
+            return NotImplemented
+        kwargs = {"covariant": tv.__covariant__, "contravariant": tv.__contravariant__}
+        if tv.__bound__ is not None:
+            kwargs["bound"] = tv.__bound__
+        args = tuple(getattr(tv, "__constraints__", None) or ())
+        return _make_typing, (type(tv).__name__, tv.__name__, args, kwargs, tv.__module__, None)
+
+    def _reduce_newtype(self, nt):
+        if _importable(nt, nt.__module__, nt.__qualname__):
+            return NotImplemented
+        return _make_typing, ("NewType", nt.__name__, (nt.__supertype__,), {}, nt.__module__, nt.__qualname__)
+
+    def _reduce_container_iterator(self, it):
+        kind = _CONTAINER_ITERATORS[type(it)]
+        remaining = it.__reduce__()[1][0]  # a copy: `it` is not advanced
+        want = (set, frozenset) if kind == "set" else dict
+        container = next((r for r in gc.get_referents(it) if isinstance(r, want)), None)
+        return _container_iterator, (container, kind, remaining)
+
+    def _reduce_builtin_callable(self, obj):
+        # np.random.beta is a bound method of numpy's global RandomState: by reference, like a function.
+        where = self._module_attribute(obj)
+        if where is not None:
+            return _module_attribute, where
+        return self._reduce_other(obj, type(obj))
+
+    def _reduce_unsaved(self, obj):
+        return obj.__reduce_ex__(5)
+
+    def _reduce_ndarray(self, a):
+        """A view of another array is rebuilt as a view of its root array (which saves out-of-band):
+        sharing survives and non-contiguous slices are not copied. Other arrays: numpy's reducer
+        (contiguous data out-of-band as a PickleBuffer, object arrays in-band)."""
+        np = sys.modules["numpy"]
+        root = a.base
+        if type(root) is not np.ndarray or a.dtype.hasobject:
+            return NotImplemented
+        while type(root.base) is np.ndarray:
+            root = root.base
+        if root.base is not None and not isinstance(root.base, (bytes, bytearray, memoryview, pickle.PickleBuffer)) \
+                or root.dtype.hasobject or not (root.flags.c_contiguous or root.flags.f_contiguous):
+            return NotImplemented
+        offset = a.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+        return _ndarray_view, (root, a.dtype, a.shape, a.strides, offset, bool(a.flags.writeable))
 
     def _reduce_generator(self, gen):
         state = _engine.gen_capture(gen)
@@ -412,9 +922,6 @@ class Pickler(pickle.Pickler):
         return _make_exception, (type(exc), exc.args), state, None, None, _set_exception_state
 
     def _reduce_file(self, f):
-        for name in _STREAM_NAMES:
-            if getattr(sys, name, None) is f:
-                return _std_stream, (name,)
         raw_name = getattr(f, "name", None)
         if not isinstance(raw_name, str) or not os.path.isfile(raw_name):
             raise pickle.PicklingError(f"open file {raw_name!r} is not a regular file")
@@ -430,6 +937,73 @@ class Pickler(pickle.Pickler):
         if isinstance(f, io.TextIOWrapper):
             text = {"encoding": f.encoding, "errors": f.errors}
         return _reopen_file, (os.path.abspath(raw_name), f.mode, position, False, text)
+
+
+_REDUCERS = {
+    types.CodeType: Pickler._reduce_code,
+    types.FunctionType: Pickler._reduce_function,
+    types.CellType: Pickler._reduce_cell,
+    types.GeneratorType: Pickler._reduce_generator,
+    types.ModuleType: Pickler._reduce_module,
+    type: Pickler._reduce_class,
+    property: Pickler._reduce_property,
+    types.TracebackType: Pickler._reduce_traceback,
+    types.FrameType: Pickler._reduce_frame,
+    itertools.pairwise: Pickler._reduce_pairwise,
+    memoryview: Pickler._reduce_memoryview,
+    types.MappingProxyType: Pickler._reduce_mappingproxy,
+    staticmethod: Pickler._reduce_static_or_class_method,
+    classmethod: Pickler._reduce_static_or_class_method,
+    dataclasses._FIELD_BASE: Pickler._reduce_field_sentinel,
+    functools.cached_property: Pickler._reduce_cached_property,
+    type(functools.cmp_to_key(len)): Pickler._reduce_cmp_key,
+    weakref.ref: Pickler._reduce_weakref,
+    weakref.KeyedRef: Pickler._reduce_keyed_ref,
+    weakref.WeakMethod: Pickler._reduce_weak_method,
+    re.Match: Pickler._reduce_match,
+    Unsaved: Pickler._reduce_unsaved,
+    functools._lru_cache_wrapper: Pickler._reduce_lru_cache,
+    types.BuiltinFunctionType: Pickler._reduce_builtin_callable,
+    types.MethodType: Pickler._reduce_builtin_callable,
+}
+_REDUCERS.update({view_type: Pickler._reduce_dict_view for view_type in _DICT_VIEWS})
+# Iterators over dicts and sets keep their type (plain pickle turns them into list iterators).
+_EMPTY_CONTAINERS = {"keys": dict, "values": dict, "items": dict, "set": set,
+                     "okeys": collections.OrderedDict, "ovalues": collections.OrderedDict,
+                     "oitems": collections.OrderedDict}
+_CONTAINER_ITERATORS = {type(iter({})): "keys", type(iter({}.values())): "values", type(iter({}.items())): "items",
+                        type(iter(set())): "set",
+                        type(iter(collections.OrderedDict())): ("okeys", "ovalues", "oitems")}  # one odict type
+_REDUCERS.update({t: Pickler._reduce_container_iterator for t in _CONTAINER_ITERATORS})
+_REDUCERS.update({file_type: Pickler._reduce_file for file_type in _FILE_TYPES})
+try:
+    import re._constants as _re_constants
+    _REDUCERS[_re_constants._NamedIntConstant] = Pickler._reduce_named_int_constant
+except (ImportError, AttributeError):  # pragma: no cover - other CPython minor versions
+    pass
+
+try:
+    import typing as _typing
+    _REDUCERS[_typing.TypeVar] = Pickler._reduce_typevar
+    _REDUCERS[_typing.ParamSpec] = Pickler._reduce_typevar
+    _REDUCERS[_typing.NewType] = Pickler._reduce_newtype
+except (ImportError, AttributeError):  # pragma: no cover
+    pass
+
+# Checked with isinstance, in order, when the exact type has no reducer.
+_SUBCLASS_REDUCERS = (
+    (BaseException, Pickler._reduce_exception),
+    (type, Pickler._reduce_class),  # classes of any metaclass
+    (_WEAK_CONTAINERS, Pickler._reduce_weak_container),
+    (_FILE_TYPES, Pickler._reduce_file),
+)
+
+# Module-level singletons that must stay the same object: by reference.
+_SINGLETONS = {id(obj): (obj, reduced) for obj, reduced in (
+    (dataclasses.MISSING, (_dataclasses_sentinel, ("MISSING",))),
+    (getattr(dataclasses, "KW_ONLY", None), (_dataclasses_sentinel, ("KW_ONLY",))),
+    (random._inst, (_random_instance, ())),
+) if obj is not None}
 
 
 def _iterated_text_position(f, path):
@@ -471,9 +1045,11 @@ class Unpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"unknown persistent reference {pid!r}")
 
 
-def dumps(obj, ns, buffer_callback=None):
+def dumps(obj, ns, buffer_callback=None, placeholders=None):
+    """Pickles `obj` (protocol 5). `buffer_callback` receives the out-of-band buffers (numpy arrays...);
+    `placeholders` ({id(obj): description}) saves those objects as ``Unsaved`` placeholders."""
     out = io.BytesIO()
-    Pickler(out, ns, buffer_callback=buffer_callback).dump(obj)
+    Pickler(out, ns, buffer_callback=buffer_callback, placeholders=placeholders).dump(obj)
     return out.getbuffer()
 
 
@@ -481,49 +1057,123 @@ def loads(data, ns, buffers=None):
     return Unpickler(io.BytesIO(data), ns, buffers=buffers).load()
 
 
-# ---------------------------------------------------------------- diagnostics
+# ---------------------------------------------------------------- diagnostics: what cannot be saved
+_ATOMIC = frozenset({type(None), bool, int, float, complex, str, bytes, type(...), type(NotImplemented)})
+_MAX_DEPTH = 48
+
+
 def _type_name(obj):
     t = type(obj)
     return t.__qualname__ if t.__module__ in ("builtins", "__main__") else f"{t.__module__}.{t.__qualname__}"
 
 
-def _pickles(obj, ns):
-    try:
-        Pickler(io.BytesIO(), ns).dump(obj)
-        return None
-    except RecursionError:
-        return None  # deep but not broken; the real dump decides
-    except Exception as e:  # noqa: BLE001 - any failure is a reason to report
-        return f"{type(e).__name__}: {e}"
+def _describe_type(obj):
+    """The type name, with the name of an open file or stream: ``_io.TextIOWrapper(<stderr>)``."""
+    name = _type_name(obj)
+    if isinstance(obj, io.IOBase) and type(obj) is not Unsaved:
+        try:
+            file_name = obj.name
+        except Exception:  # noqa: BLE001
+            return name
+        return f"{name}({file_name})" if isinstance(file_name, (str, int)) else name
+    return name
 
 
-def _children(obj, ns):
+class _NullSink:
+    def write(self, data):
+        return len(data)
+
+
+class _Probe:
+    """Tells whether one object pickles (nothing is kept; buffers are not copied). Objects already
+    reported are pickled as placeholders, so a container is only blamed for its own failure."""
+
+    def __init__(self, ns):
+        self.reported = {}
+        self.pickler = Pickler(_NullSink(), ns, buffer_callback=lambda buffer: None, placeholders=self.reported)
+
+    def why_not(self, obj):
+        self.pickler.clear_memo()
+        try:
+            self.pickler.dump(obj)
+            return None
+        except RecursionError:
+            return None  # deep but not broken; the real dump decides
+        except Exception as e:  # noqa: BLE001 - any failure is a reason to report
+            return f"{type(e).__name__}: {e}"
+
+    def reduce(self, obj):
+        try:
+            rv = self.pickler.reducer_override(obj)
+            if rv is NotImplemented:
+                rv = obj.__reduce_ex__(5)
+        except Exception:  # noqa: BLE001 - its own failure: nothing to look into
+            return None
+        return rv if isinstance(rv, tuple) else None
+
+
+def _attributes(state):
+    """(suffix, value) pairs of a pickled state: a __dict__, (__dict__, slots) or anything else."""
+    if isinstance(state, dict):
+        return [(f".{k}" if isinstance(k, str) else f"[{k!r}]", v) for k, v in state.items()]
+    if isinstance(state, tuple) and len(state) == 2 and all(s is None or isinstance(s, dict) for s in state):
+        return _attributes(state[0] or {}) + _attributes(state[1] or {})
+    if state is None:
+        return []
+    return [(".<state>", state)]
+
+
+def _children(obj, probe):
     """(suffix, child) pairs to look into when `obj` does not pickle."""
+    t = type(obj)
+    if t is Unsaved:
+        return []
     if isinstance(obj, dict):
-        return [(f"[{k!r}]", v) for k, v in obj.items()]
+        out = []
+        for k, v in list(obj.items()):
+            if type(k) not in _ATOMIC:
+                out.append((f".keys()[{_type_name(k)}]", k))
+            out.append((f"[{k!r}]", v))
+        return out
     if isinstance(obj, (list, tuple)):
         return [(f"[{i}]", v) for i, v in enumerate(obj)]
     if isinstance(obj, (set, frozenset)):
         return [(f"{{{_type_name(v)}}}", v) for v in obj]
-    if type(obj) is types.FunctionType:
+    if t is types.FunctionType:
         out = [(f".<cell {name}>", c.cell_contents) for name, c in
                zip(obj.__code__.co_freevars, obj.__closure__ or ()) if _cell_full(c)]
-        return out + [(".__defaults__", obj.__defaults__)]
-    if type(obj) is types.GeneratorType:
+        out += [(".__defaults__", obj.__defaults__), (".__kwdefaults__", obj.__kwdefaults__)]
+        return out + [(f".{k}", v) for k, v in obj.__dict__.items()]
+    if t is types.GeneratorType:
         try:
             state = _engine.gen_capture(obj)
         except Exception:  # noqa: BLE001
             return []
-        if state[0] is None:
+        if state[0] is None or state[3] is None:
             return []
         names = _slot_names(state[1])
-        return [(f" local {n!r}", v) for n, v in zip(names, state[3]) if v is not NULL]
-    if isinstance(obj, types.MethodType):
-        return [(".__self__", obj.__self__)]
-    d = getattr(obj, "__dict__", None)
-    if isinstance(d, dict) and not isinstance(obj, type):
-        return [(f".{k}", v) for k, v in d.items()]
-    return []
+        return [(f" local {n!r}", _cell_value(v)) for n, v in zip(names, state[3]) if v is not NULL]
+    if t is types.MethodType:
+        return [(".__self__", obj.__self__), (".__func__", obj.__func__)]
+    if t is types.CellType:
+        return [(".cell_contents", obj.cell_contents)] if _cell_full(obj) else []
+    if isinstance(obj, type):
+        return [(f".{k}", v) for k, v in vars(obj).items() if k not in _CLASS_SKIPPED]
+    rv = probe.reduce(obj)
+    if rv is None:
+        return []
+    out = []
+    args = rv[1] if len(rv) > 1 and isinstance(rv[1], tuple) else ()
+    if rv[0] is copyreg.__newobj__ and args:
+        args = args[1:]  # the class
+    if len(rv) > 2:
+        out += _attributes(rv[2])
+    out += [(f".<arg {i}>", a) for i, a in enumerate(args)]
+    if len(rv) > 3 and rv[3] is not None:
+        out += [(f"[{i}]", v) for i, v in enumerate(itertools.islice(rv[3], 100_000))]
+    if len(rv) > 4 and rv[4] is not None:
+        out += [(f"[{k!r}]", v) for k, v in itertools.islice(rv[4], 100_000)]
+    return out
 
 
 def _cell_full(cell):
@@ -534,32 +1184,56 @@ def _cell_full(cell):
         return False
 
 
+def _cell_value(value):
+    if type(value) is types.CellType:
+        return value.cell_contents if _cell_full(value) else NULL
+    return value
+
+
 def _slot_names(code):
     return list(code.co_varnames) + [n for n in code.co_cellvars if n not in code.co_varnames] + \
         list(code.co_freevars)
 
 
-def find_unpicklable(roots, ns, limit=50):
-    """All objects reachable from ``roots`` (``(path, obj)`` pairs) that do not pickle, deepest first
-    per branch: ``[(path, type name, reason)]``."""
+def find_unpicklable_objects(roots, ns, limit=50):
+    """EVERY object reachable from ``roots`` (``(path, obj)`` pairs) that does not pickle, as
+    ``[(path, type name, reason, obj)]``; an object is named at the first path that reaches it. A
+    container is named only if it fails by itself once the objects found inside it are set aside, so
+    ``dumps(..., placeholders={id(obj): path for path, _, _, obj in result})`` then succeeds (unless the
+    `limit` was reached)."""
+    probe = _Probe(ns)
     problems = []
-    seen = set()
+    verdict = {}  # id -> True (fails) / False (pickles, or being looked at: cycles)
+    alive = []    # keeps temporary children alive, so their ids stay unique
 
     def visit(path, obj, depth):
-        if len(problems) >= limit or id(obj) in seen:
+        if type(obj) in _ATOMIC or obj is NULL:
             return
-        seen.add(id(obj))
-        reason = _pickles(obj, ns)
-        if reason is None:
+        key = id(obj)
+        if key in verdict:
             return
-        before = len(problems)
-        if depth < 12:
-            for suffix, child in _children(obj, ns):
+        verdict[key] = False
+        alive.append(obj)
+        if probe.why_not(obj) is None:
+            return
+        verdict[key] = True
+        if depth < _MAX_DEPTH:
+            for suffix, child in _children(obj, probe):
+                if len(problems) >= limit:
+                    return
                 visit(path + suffix, child, depth + 1)
-        if len(problems) == before:
-            problems.append((path, _type_name(obj), reason))
+        reason = probe.why_not(obj)  # with what was found inside set aside
+        if reason is not None and len(problems) < limit:
+            problems.append((path, _describe_type(obj), reason, obj))
+            probe.reported[key] = path
 
     for path, obj in roots:
+        if len(problems) >= limit:
+            break
         visit(path, obj, 0)
     return problems
 
+
+def find_unpicklable(roots, ns, limit=50):
+    """``find_unpicklable_objects`` without the objects: ``[(path, type name, reason)]``."""
+    return [(path, type_name, reason) for path, type_name, reason, _ in find_unpicklable_objects(roots, ns, limit)]

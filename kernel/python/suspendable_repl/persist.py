@@ -1,0 +1,175 @@
+"""Writing and reading a REPL session: the namespace of __main__, at most one suspended statement (its
+captured frames), and the REPL's own bookkeeping (input sources and count, where the statement stopped,
+a statement interrupted at exit) in the manifest, readable without unpickling anything.
+
+What goes into the pickle is decided by ONE function pair, ``_dump`` / ``_load``, the same contract as
+the shared session-state layer (``suspendable.state.dump/load``) so that it can take their place.
+Everything else here names files, talks to the store and reads manifests.
+"""
+import datetime
+import os
+import random
+
+from suspendable import __version__, _snapfile, graph, session, store
+
+KIND = "repl"
+
+
+class SaveError(Exception):
+    """The session could not be written; the message says what and why (every unsaveable object)."""
+
+
+class LoadError(Exception):
+    """A snapshot that cannot be restored here; the message says why."""
+
+
+class Dumped:
+    """The pickled session: ``data``, out-of-band ``buffers``, ``skipped`` ([(path, type name, why)] of
+    what was left out) and the manifest fields describing it."""
+
+    def __init__(self, data, buffers, skipped, manifest):
+        self.data = data
+        self.buffers = buffers
+        self.skipped = skipped
+        self.manifest = manifest
+
+
+# ---------------------------------------------------------------- the one function pair
+def _pickle(payload, ns):
+    buffers = []
+    data = graph.dumps(payload, ns, buffer_callback=buffers.append if _snapfile.uses_buffers() else None)
+    return data, [b.raw() for b in buffers]
+
+
+def _drop_unsaveable_globals(saved, ns):
+    """Removes the globals that cannot be saved, one by one; returns [(path, type name, why)]."""
+    skipped = []
+    for key, value in list(saved.items()):
+        try:
+            graph.dumps(value, ns)
+        except Exception as e:  # noqa: BLE001 - any failure means: not saved, and the user is told
+            skipped.append((f"global {key!r}", session._type_name(value), f"{type(e).__name__}: {e}"))
+            del saved[key]
+    return skipped
+
+
+def _dump(ns, globals_dict, frames=None, exc=None, send=None, *, skip_unsaveable=False):
+    """Pickles the globals and a captured frame chain. Raises graph.UnpicklableError listing every object
+    that cannot be saved; with skip_unsaveable, globals that cannot be saved are left out instead (and
+    listed in ``skipped``) - the frames must still be saveable."""
+    saved = dict(globals_dict)
+    skipped = []
+    payload = {"frames": frames, "exc": exc, "send": send, "globals": saved, "random": random.getstate()}
+
+    def unsaveable(error):
+        problems = graph.find_unpicklable(session._diagnostic_roots(frames or [], exc, saved), ns)
+        return graph.UnpicklableError(problems or [("session", type(error).__name__, str(error))])
+
+    try:
+        data, buffers = _pickle(payload, ns)
+    except Exception as first:  # noqa: BLE001 - the whole session is checked only when it fails
+        if not skip_unsaveable:
+            raise unsaveable(first) from None
+        skipped = _drop_unsaveable_globals(saved, ns)
+        try:
+            data, buffers = _pickle(payload, ns)
+        except Exception as second:  # noqa: BLE001 - the frames themselves cannot be saved
+            raise unsaveable(second) from None
+    manifest = {
+        "globals": [session._variable(k, v) for k, v in saved.items() if not (k.startswith("__") and k.endswith("__"))],
+        "frames": session._manifest_frames(frames) if frames else [],
+        "modules": session._modules(),
+        "skipped": [{"path": p, "type": t, "why": why} for p, t, why in skipped],
+    }
+    return Dumped(data, buffers, skipped, manifest)
+
+
+def _load(manifest, data, buffers, ns):
+    """The payload ({globals, frames, exc, send, warnings}) of a verified snapshot; refuses frames whose
+    library code changed since. The process-wide random state is restored; `ns` is not updated."""
+    payload = graph.loads(data, ns, buffers)
+    session._check_library_code(payload["frames"] or [])
+    if payload.get("random") is not None:
+        random.setstate(payload["random"])
+    payload.setdefault("warnings", [])
+    return payload
+
+
+# ---------------------------------------------------------------- sessions on disk
+def saved_globals(ns):
+    """What of __main__ is the user's: everything but the builtins module."""
+    return {k: v for k, v in ns.items() if k != "__builtins__"}
+
+
+def write(ns, repl, key, name=None, waiting=None, *, auto=True, skip_unsaveable=False):
+    """Writes the session; returns (name, path, size, skipped). ``repl``: the console's manifest fields;
+    ``waiting``: (frames, exc) of the suspended statement or None. Without ``name`` a new automatic save
+    of ``key`` (this directory) is made; its name is returned for the next saves of this run."""
+    frames, exc = waiting if waiting is not None else (None, None)
+    try:
+        dumped = _dump(ns, saved_globals(ns), frames, exc, skip_unsaveable=skip_unsaveable)
+    except graph.UnpicklableError as e:
+        raise SaveError("cannot save " + "; ".join(f"{p} -> {t} ({why})" for p, t, why in e.problems)) from None
+    manifest = dict(dumped.manifest, kind=KIND, engine=__version__, python=session.python_identity(),
+                    created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+                    cwd=os.getcwd(), location=repl.get("waiting"), kernel=key, auto=auto, repl=repl)
+    try:
+        if name is None:
+            path = store.autosave(key, manifest, dumped.data, dumped.buffers)
+        else:
+            path = store.save(name, dict(manifest, name=name), dumped.data, dumped.buffers)
+    except Exception as e:  # noqa: BLE001 - disk full, permissions: the REPL goes on, the user is told
+        raise SaveError(f"cannot write the session: {type(e).__name__}: {e}") from None
+    saved_name = os.path.basename(path)[:-len(store.SUFFIX)]
+    return saved_name, path, os.path.getsize(path), dumped.skipped
+
+
+def read_manifest(path):
+    try:
+        manifest = _snapfile.read_manifest(path)
+    except (OSError, _snapfile.SnapshotFileError) as e:
+        raise LoadError(f"cannot read {path}: {e}") from None
+    if manifest.get("kind") != KIND:
+        raise LoadError(f"{path} is not a REPL session (it holds a {manifest.get('kind')!r} snapshot)")
+    return manifest
+
+
+def read(path, ns):
+    """(manifest, payload) of the session in `path`, its globals already in `ns`."""
+    manifest = read_manifest(path)
+    try:
+        session.check_compatible(manifest)
+        manifest, data, buffers = _snapfile.read(path)
+        payload = _load(manifest, data, buffers, ns)
+    except Exception as e:  # noqa: BLE001 - tampered, other Python, changed library: say why, stay alive
+        raise LoadError(f"cannot restore {path}: {e}") from None
+    ns.update(payload["globals"])
+    return manifest, payload
+
+
+def skipped_text(skipped):
+    """'global 'conn' (socket.socket: TypeError: ...)' for each entry of a Dumped's or a manifest's
+    ``skipped``."""
+    rows = [(e["path"], e["type"], e.get("why")) if isinstance(e, dict) else tuple(e) + (None,) * (3 - len(e))
+            for e in skipped]
+    return "; ".join(f"{path} ({type_name}{': ' + why if why else ''})" for path, type_name, why in rows)
+
+
+def latest(key):
+    """The newest readable session saved by a REPL in this directory (`key`), or None."""
+    mine = [s for s in store.list_sessions() if s.error is None and s.kernel == key and s.auto
+            and s.manifest.get("kind") == KIND]
+    return mine[-1] if mine else None
+
+
+def describe(names, waiting):
+    """'3 variables (a, b, c), a suspended statement' - what a session holds."""
+    names = sorted(n for n in names if not n.startswith("_"))
+    shown = ", ".join(names[:10]) + (", ..." if len(names) > 10 else "")
+    text = f"{len(names)} variable{'s' if len(names) != 1 else ''}" + (f" ({shown})" if names else "")
+    return text + (", a suspended statement" if waiting else "")
+
+
+def describe_saved(manifest):
+    """describe() of a saved session, from its manifest."""
+    return describe([v["name"] for v in manifest.get("globals", [])], (manifest.get("repl") or {}).get("waiting"))
