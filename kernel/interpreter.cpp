@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <pthread.h>
 #include <thread>
 #include <cstdio>
 #include <cstdlib>
@@ -113,6 +114,13 @@ void interpreter::install_signal_handlers()
     install(SIGUSR1, on_suspend_signal);
     install(SIGTERM, on_terminate_signal);
     install(SIGHUP, on_terminate_signal);
+    // A process forked by a cell (multiprocessing's fork start method, os.fork) is not the kernel: it
+    // has no I/O thread to wake, so with these handlers it would ignore SIGTERM and Pool.terminate()
+    // would wait for it forever.
+    pthread_atfork(nullptr, nullptr, [] {
+        for (int s : {SIGUSR1, SIGTERM, SIGHUP})
+            std::signal(s, SIG_DFL);
+    });
 }
 
 nl::json interpreter::execute_request_impl(int execution_counter, const std::string& code, bool silent,

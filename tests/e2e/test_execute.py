@@ -544,3 +544,17 @@ def test_multiprocessing_pool(kernel, method):
     )
     assert ex.result["text/plain"] == "[1, 2, 3]"
     assert kernel.eval_text("'parent fine'") == "'parent fine'"
+
+
+def test_a_forked_child_dies_of_sigterm(kernel):
+    # A child forked by a cell is not a kernel: the kernel's SIGTERM/SIGHUP/SIGUSR1 handlers must not
+    # follow it (multiprocessing's Pool.terminate() sends SIGTERM and then waits for the worker).
+    ex = kernel.ok(
+        "import multiprocessing, time\n"
+        "p = multiprocessing.get_context('fork').Process(target=time.sleep, args=(60,))\n"
+        "p.start(); time.sleep(0.3)\n"
+        "p.terminate(); p.join(10)\n"
+        "p.exitcode",
+        timeout=60,
+    )
+    assert ex.result["text/plain"] == "-15", ex.describe()

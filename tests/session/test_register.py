@@ -1,6 +1,5 @@
 """Extension points: suspendable.register(type, save_fn, restore_fn) and suspendable.on_resume(fn)."""
 
-import pytest
 
 from conftest import program
 
@@ -15,8 +14,6 @@ def test_register_reconnects_a_database(cli, tmp_path):
     assert resumed.stdout.splitlines() == ["resumed 3 True Connection"], resumed.stdout + resumed.stderr
 
 
-@pytest.mark.xfail(strict=False, reason="registrations travel in the snapshot once the session layer (state.py) "
-                   "stores graph.registrations() and calls graph.restore_registrations() at resume")
 def test_registrations_survive_a_resume(cli, tmp_path):
     cli("run", "--snapshot", tmp_path / "unused.snap", program("register_sqlite.py"), tmp_path, "again")
     resumed = cli("resume", tmp_path / "first.snap")
@@ -27,7 +24,6 @@ def test_registrations_survive_a_resume(cli, tmp_path):
     assert again.stdout.splitlines()[-1] == "again resumed 6", again.stdout + again.stderr
 
 
-@pytest.mark.xfail(strict=False, reason="suspendable.on_resume comes with the session layer (state.py)")
 def test_on_resume_hook_reconnects(cli, tmp_path):
     first = cli("run", "--skip-unsaveable", "--snapshot", tmp_path / "unused.snap",
                 program("on_resume_hook.py"), tmp_path)

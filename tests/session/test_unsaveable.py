@@ -63,7 +63,6 @@ def test_graph_finds_all_and_placeholders_behave(cli, tmp_path):
     assert "all unsaveable checks passed" in result.stdout, result.stdout + result.stderr
 
 
-@pytest.mark.xfail(strict=False, reason="`suspendable run --skip-unsaveable` is wired by the session layer (state.py)")
 def test_skip_unsaveable_saves_with_placeholders(cli, tmp_path):
     proc = _start(cli, tmp_path, "--skip-unsaveable")
     try:

@@ -10,8 +10,6 @@ In any session (program, notebook, REPL):
 
 __version__ = "0.1.0"
 
-from .state import on_resume  # noqa: E402,F401 - part of the public API
-
 
 def checkpoint(path=None):
     """Saves the running program at this call and continues.
@@ -26,6 +24,19 @@ def suspend(path=None):
     """Saves the running program at this call and exits with status 75 (a resume continues here)."""
     from . import session
     return session.suspend(path, _up=2)
+
+
+def on_resume(fn):
+    """Registers `fn()` to run after this session is restored from a snapshot file (reconnect a
+    database, reopen a socket...); the function travels in the snapshot. Usable as a decorator::
+
+        @suspendable.on_resume
+        def reconnect():
+            global db
+            db = sqlite3.connect(DB_PATH)
+    """
+    from . import state
+    return state.on_resume(fn)
 
 
 def register(type_, save_fn, restore_fn):
