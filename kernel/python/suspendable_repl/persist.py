@@ -110,9 +110,13 @@ def write(ns, repl, key, name=None, waiting=None, *, auto=True, skip_unsaveable=
         dumped = _dump(ns, saved_globals(ns), frames, exc, skip_unsaveable=skip_unsaveable)
     except graph.UnpicklableError as e:
         raise SaveError("cannot save " + "; ".join(f"{p} -> {t} ({why})" for p, t, why in e.problems)) from None
+    where = repl.get("waiting")
     manifest = dict(dumped.manifest, kind=KIND, engine=__version__, python=session.python_identity(),
                     created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-                    cwd=os.getcwd(), location=repl.get("waiting"), kernel=key, auto=auto, repl=repl)
+                    cwd=os.getcwd(), location=where, kernel=key, auto=auto, repl=repl, script="<repl>",
+                    # what `suspendable inspect` shows
+                    stopped_at=dict(where, where=f"{where['file']}:{where['line']} in {where['function']}()")
+                    if where else None)
     try:
         if name is None:
             path = store.autosave(key, manifest, dumped.data, dumped.buffers)
