@@ -1,5 +1,5 @@
-// State of suspended (not running) generators, coroutines' plain cousins: their frame lives inside the
-// generator object (gi_iframe) and is read and written in place.
+// State of suspended (not running) generators, coroutines and async generators: their frame lives inside
+// the object (gi_iframe) and is read and written in place.
 //
 // Invariants relied on (CPython 3.11.2, Objects/genobject.c, ceval.c):
 // - a created or suspended generator frame has a valid stacktop (RETURN_GENERATOR / YIELD_VALUE save it)
@@ -20,11 +20,15 @@ namespace suspendable::frames
 namespace
 {
 
+// Coroutines and async generators begin with the same _PyGenObject_HEAD (cr_/ag_ prefixes of the
+// same fields, Include/cpython/genobject.h): their frames are read and written exactly like a
+// generator's.
 PyGenObject* as_generator(PyObject* gen)
 {
-    if (!PyGen_CheckExact(gen))
+    if (!PyGen_CheckExact(gen) && !PyCoro_CheckExact(gen) && !PyAsyncGen_CheckExact(gen))
     {
-        PyErr_Format(PyExc_TypeError, "generator expected, not %.200s", Py_TYPE(gen)->tp_name);
+        PyErr_Format(PyExc_TypeError, "generator, coroutine or async generator expected, not %.200s",
+                     Py_TYPE(gen)->tp_name);
         throw python_error();
     }
     return reinterpret_cast<PyGenObject*>(gen);

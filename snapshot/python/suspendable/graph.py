@@ -25,7 +25,8 @@ What travels how is decided in one place, ``Pickler.reducer_override`` (in this 
      ``__slots__``, dataclasses, enums, metaclasses, ABCs (with their registered virtual subclasses),
      typing generics and protocols; a class redefined later keeps its old instances on the old class;
    * cells are shared objects (a closure and its defining frame see the same cell after loading);
-   * suspended generators travel with their frame (the engine reads and writes it);
+   * suspended generators, coroutines and async generators travel with their frame (the engine reads
+     and writes it in place);
    * exceptions keep ``__context__``, ``__cause__``, ``__suppress_context__`` and ``__traceback__`` (its
      frames become stand-ins with the same code, globals and position);
    * regular open files are reopened at the same position (never truncated);
@@ -343,18 +344,33 @@ def _make_generator_shell(func):
 
 def _restore_generator(gen, state):
     code = state[1]
-    if gen.gi_code is not code and gen.gi_code != code:
+    shell_code = getattr(gen, "gi_code", None) or getattr(gen, "cr_code", None) or gen.ag_code
+    if shell_code is not code and shell_code != code:
         raise RuntimeError(f"the code of generator {code.co_qualname} changed since the snapshot")
     _engine.gen_restore(gen, (None,) + tuple(state[1:]))
     return gen
 
 
-def _finished_generator():
-    gen = (x for x in ())
+async def _no_coroutine():
+    pass
+
+
+async def _no_async_generator():
+    yield
+
+
+_FINISHED = {"generator": lambda: (x for x in ()), "coroutine": _no_coroutine,
+             "async_generator": _no_async_generator}
+
+
+def _finished_generator(kind="generator"):
+    gen = _FINISHED[kind]()
     gen.close()
     return gen
 
 
+_GENERATOR_KINDS = {types.GeneratorType: "generator", types.CoroutineType: "coroutine",
+                    types.AsyncGeneratorType: "async_generator"}
 _FRAME_EXECUTING = 0  # gi_frame_state of a running generator (CPython 3.11)
 
 _WRITE_MODES = {"w": "r+", "w+": "r+", "x": "r+", "x+": "r+", "wb": "r+b", "w+b": "r+b", "wb+": "r+b",
@@ -910,7 +926,7 @@ class Pickler(pickle.Pickler):
         state = _engine.gen_capture(gen)
         func = state[0]
         if func is None:
-            return _finished_generator, ()
+            return _finished_generator, (_GENERATOR_KINDS[type(gen)],)
         if state[5] == _FRAME_EXECUTING:
             # Running: its frame is on the captured chain, and the resume fills this shell with it.
             return _make_generator_shell, (func,)
@@ -944,6 +960,8 @@ _REDUCERS = {
     types.FunctionType: Pickler._reduce_function,
     types.CellType: Pickler._reduce_cell,
     types.GeneratorType: Pickler._reduce_generator,
+    types.CoroutineType: Pickler._reduce_generator,
+    types.AsyncGeneratorType: Pickler._reduce_generator,
     types.ModuleType: Pickler._reduce_module,
     type: Pickler._reduce_class,
     property: Pickler._reduce_property,
@@ -1144,7 +1162,7 @@ def _children(obj, probe):
                zip(obj.__code__.co_freevars, obj.__closure__ or ()) if _cell_full(c)]
         out += [(".__defaults__", obj.__defaults__), (".__kwdefaults__", obj.__kwdefaults__)]
         return out + [(f".{k}", v) for k, v in obj.__dict__.items()]
-    if t is types.GeneratorType:
+    if t in _GENERATOR_KINDS:
         try:
             state = _engine.gen_capture(obj)
         except Exception:  # noqa: BLE001
