@@ -6,6 +6,7 @@ once. At the running cell's next safe point, `_on_safe_point` captures its frame
 their handlers (`_suspendable_kernel.unwind`). The captured frames stay alive in this process, so
 `%resume` here continues with the live objects; after a restart it continues from the file.
 """
+import contextlib
 import datetime
 import json
 import os
@@ -19,6 +20,8 @@ from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 import _suspendable_kernel as _kernel
 from suspendable import _snapfile, graph, session, state, store
+
+from . import progress
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _RUN_LINE_MAGIC = InteractiveShell.run_line_magic.__code__
@@ -171,13 +174,16 @@ def _write(kind, name, frames, exc, send=None, options=None):
     """Writes the session `name`; returns (path, size, manifest). `send`: the value the innermost
     frame receives when it is resumed (a checkpoint's call returns True). `options`: parse_options'."""
     options = options or {}
-    manifest, data, buffers = _serialize(kind, name, frames, exc, send,
-                                         skip_unsaveable=options.get("skip_unsaveable", False),
-                                         bundle_modules=options.get("bundle_modules", False))
-    try:
-        path = store.save(name, manifest, data, buffers)
-    except Exception as e:  # noqa: BLE001 - disk full, permissions
-        raise SuspendError(f"cannot write the session: {type(e).__name__}: {e}") from None
+    with progress.Progress(f"saving session '{name}'") as shown:
+        shown.phase("collecting the objects")
+        manifest, data, buffers = _serialize(kind, name, frames, exc, send,
+                                             skip_unsaveable=options.get("skip_unsaveable", False),
+                                             bundle_modules=options.get("bundle_modules", False))
+        shown.phase("writing", memoryview(data).nbytes + sum(memoryview(b).nbytes for b in buffers))
+        try:
+            path = store.save(name, manifest, data, buffers)
+        except Exception as e:  # noqa: BLE001 - disk full, permissions
+            raise SuspendError(f"cannot write the session: {type(e).__name__}: {e}") from None
     return path, os.path.getsize(path), manifest
 
 
@@ -310,7 +316,7 @@ def restore_at_start():
         return
     latest = candidates[-1]
     try:
-        manifest, payload = _load(latest.path)
+        manifest, payload = _load(latest.path, show_progress=False)
     except Exception as e:  # noqa: BLE001 - the kernel starts anyway; the user is told why
         _state.greeting = (f"[suspendable] The previous session of this kernel ({latest.name}) could not be "
                            f"restored: {e}\n")
@@ -486,14 +492,19 @@ def _pick(name):
     return chosen.path
 
 
-def _load(path):
+def _load(path, show_progress=True):
     """Restores the session in `path` into the namespace; returns (manifest, payload) with the
-    payload's ``warnings`` (a changed module version, a vanished file...) for the user."""
+    payload's ``warnings`` (a changed module version, a vanished file...) for the user. Progress is
+    shown in the executing cell (not at start-up, where there is none)."""
     try:
         manifest = _snapfile.read_manifest(path)
         session.check_compatible(manifest)
-        manifest, data, buffers = _snapfile.read(path)
-        payload = state.load(manifest, data, buffers, _state.shell.user_ns)
+        with progress.Progress(f"restoring session '{manifest.get('name', path)}'") if show_progress \
+                else contextlib.nullcontext(progress.Silent()) as shown:
+            shown.phase("verifying the file")
+            manifest, data, buffers = _snapfile.read(path)
+            shown.phase("rebuilding the objects")
+            payload = state.load(manifest, data, buffers, _state.shell.user_ns)
     except Exception as e:  # noqa: BLE001 - unreadable, tampered, other Python: say why, stay alive
         raise SuspendError(f"cannot resume {path}: {e}") from None
     _state.shell.user_ns.update(payload["globals"])
