@@ -311,6 +311,18 @@ def test_a_restarted_kernel_restores_its_namespace_by_itself(fresh_kernel):
     assert not _restore_message(fresh_kernel.ok("print('again')")), "the message is shown once"
 
 
+def test_a_restart_with_a_big_session_exits_at_once_and_restores_it(fresh_kernel):
+    # 800 MB takes seconds to write: the kernel hands the save to a child and exits by itself inside
+    # Jupyter's shutdown wait (not terminated by the client); the new kernel waits for the save.
+    fresh_kernel.ok("import numpy as np\nbig = np.arange(100_000_000, dtype=np.float64)\nmark = 'kept'")
+    old = fresh_kernel.km.provisioner.process
+    fresh_kernel.restart()
+    assert old.poll() == 0, f"the old kernel did not exit by itself (status {old.poll()})"
+    first = fresh_kernel.ok("mark, float(big[-1])", timeout=120)
+    assert _result(first) == "('kept', 99999999.0)", first.describe()
+    assert any("Restored" in m for m in _restore_message(first)), first.describe()
+
+
 def test_a_restart_while_a_cell_runs_suspends_it_for_resume(fresh_kernel):
     expected = "".join(f"epoch {i} {3 * i}\n" for i in range(20))
     running = fresh_kernel.send_execute(TRAINING)

@@ -249,12 +249,49 @@ def autosave_enabled():
 
 def autosave_at_exit():
     """Shutdown, restart, SIGTERM/SIGHUP (main thread, idle): the namespace is saved as this kernel's
-    automatic session, which a kernel restarted with the same id restores by itself."""
+    automatic session, which a kernel restarted with the same id restores by itself.
+
+    A forked child writes it, so the kernel exits at once whatever the session's size (Jupyter kills a
+    kernel that has not exited 5 s after its shutdown_reply, and a GB takes seconds to write). The child
+    holds this kernel id's save lock, taken here before the fork; a restarted kernel waits for it."""
     if not autosave_enabled() or _state.shell is None:
-        return None
-    manifest, data, buffers = _serialize(SNAPSHOT_KIND_NAMESPACE, "autosave", None, None, skip_unsaveable=True)
-    manifest["auto"] = True
-    return store.autosave(_state.kernel_id, manifest, data, buffers)
+        return
+    lock = store.lock_autosave(_state.kernel_id)
+    pid = os.fork()
+    if pid != 0:
+        os.close(lock)  # the child's copy keeps the lock until its save is on disk
+        return
+    status = 1
+    try:
+        _detach_from_kernel(lock)
+        manifest, data, buffers = _serialize(SNAPSHOT_KIND_NAMESPACE, "autosave", None, None, skip_unsaveable=True)
+        manifest["auto"] = True
+        store.autosave(_state.kernel_id, manifest, data, buffers)
+        status = 0
+    except BaseException as e:  # noqa: BLE001 - the next kernel of this id reports it
+        store.autosave_failed(lock, f"{type(e).__name__}: {e}")
+    finally:
+        os._exit(status)
+
+
+def _detach_from_kernel(keep_fd):
+    """In the child that writes the automatic save: leave the kernel's session (a closed terminal must
+    not stop the save) and close its sockets, so that a restarted kernel can bind the same ports."""
+    import signal
+    import stat
+    os.setsid()
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        try:
+            if fd != keep_fd and stat.S_ISSOCK(os.fstat(fd).st_mode):
+                os.close(fd)
+        except OSError:
+            pass
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1)  # the kernel's output pipes: nobody reads them any more
+    os.dup2(null, 2)
+    os.close(null)
 
 
 def _running_location():
@@ -308,6 +345,12 @@ def restore_at_start():
     if not autosave_enabled():
         return
     try:
+        failure = store.wait_for_autosave(_state.kernel_id, timeout=120)
+    except OSError as e:
+        failure = str(e)
+    note = f"[suspendable] The session was not saved at the last shutdown: {failure}\n" if failure else ""
+    _state.greeting = note or None
+    try:
         candidates = [s for s in store.list_sessions()
                       if s.error is None and s.kernel == _state.kernel_id and s.auto]
     except Exception:  # noqa: BLE001 - an unreadable store must not stop the kernel
@@ -318,13 +361,14 @@ def restore_at_start():
     try:
         manifest, payload = _load(latest.path, show_progress=False)
     except Exception as e:  # noqa: BLE001 - the kernel starts anyway; the user is told why
-        _state.greeting = (f"[suspendable] The previous session of this kernel ({latest.name}) could not be "
-                           f"restored: {e}\n")
+        _state.greeting = note + (f"[suspendable] The previous session of this kernel ({latest.name}) could not "
+                                  f"be restored: {e}\n")
         return
     names = sorted(k for k in payload["globals"] if not k.startswith("_"))
     shown = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
-    text = f"[suspendable] Restored {len(names)} variables from this kernel's previous session: {shown}\n"
-    text += _interrupted_note(manifest) + skipped_note(manifest) + "".join(f"[suspendable] warning: {w}\n" for w in payload["warnings"])
+    text = note + f"[suspendable] Restored {len(names)} variables from this kernel's previous session: {shown}\n"
+    text += _interrupted_note(manifest) + skipped_note(manifest)
+    text += "".join(f"[suspendable] warning: {w}\n" for w in payload["warnings"])
     if manifest.get("suspended_session"):
         text += (f"[suspendable] A suspended cell is waiting: %resume {manifest['suspended_session']}\n")
     _state.greeting = text

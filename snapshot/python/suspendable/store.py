@@ -198,6 +198,53 @@ def autosave(kernel_id: str, manifest: dict, pickle, buffers, *, keep: Optional[
     return path
 
 
+def _lock_path(kernel_id: str) -> str:
+    return os.path.join(sessions_dir(create=True), f".saving-{_kernel_tag(kernel_id)}.lock")
+
+
+def lock_autosave(kernel_id: str) -> int:
+    """Takes `kernel_id`'s save lock (an exclusive flock) and returns its descriptor. The lock belongs to
+    the open file, so a process forked after this holds it too, until every copy is closed: that is
+    how a kernel hands an automatic save over to a child that outlives it."""
+    fd = os.open(_lock_path(kernel_id), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    import fcntl
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
+
+
+def autosave_failed(fd: int, why: str) -> None:
+    """Leaves `why` in the lock file for the next kernel of this id to report."""
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, why.encode("utf-8", "replace"), 0)
+
+
+def wait_for_autosave(kernel_id: str, timeout: float) -> Optional[str]:
+    """Waits (at most `timeout` seconds) until no process is writing `kernel_id`'s automatic save.
+    Returns None when done, the failure left by the writer, or a message if it is still writing."""
+    import fcntl
+    import time
+    path = _lock_path(kernel_id)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return None
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    return f"the previous kernel was still saving its session after {timeout:g} s"
+                time.sleep(0.05)
+        failure = os.pread(fd, 4096, 0).decode("utf-8", "replace")
+        os.ftruncate(fd, 0)
+        return failure or None
+    finally:
+        os.close(fd)
+
+
 def prune(kernel_id: str, keep: int) -> List[str]:
     """Removes all but the `keep` newest automatic saves of `kernel_id`; returns the removed paths."""
     prefix = f"{AUTO_PREFIX}{_kernel_tag(kernel_id)}-"
