@@ -133,9 +133,8 @@ class Console:
         return saved
 
     def save_final(self, interrupted=None):
-        """At exit: everything that can be saved is (unsaveable globals are left out, and named). Ctrl-C
-        cannot cut it short: the user is leaving, and a half-done save would lose the session."""
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        """At exit: everything that can be saved is (unsaveable globals are left out, and named)."""
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # see finish()
         try:
             name, path, size, skipped = self.save(self.waiting, skip_unsaveable=True, interrupted=interrupted)
         except persist.SaveError as e:
@@ -436,41 +435,49 @@ class Console:
         return False
 
     def interact(self):
-        """Until EOF, exit() or SIGHUP/SIGTERM; returns the exit status (after saving)."""
+        """Until EOF, exit() or SIGHUP/SIGTERM; returns the exit status (after saving). Ctrl-C anywhere
+        in between (not only in a statement or at the prompt) drops what was being typed, as in Python."""
         lines = []
         while True:
-            if self.exit_signal is not None:
-                return self.finish(128 + self.exit_signal)
-            if self.pending_save:
-                self.pending_save = False
-                self.save_idle()
             try:
-                line = self.read(sys.ps2 if lines else sys.ps1)
-            except EOFError:
-                _write("\n")
-                return self.finish(0)
+                status = self._step(lines)
             except KeyboardInterrupt:
                 _write("\nKeyboardInterrupt\n")
-                lines = []
+                lines.clear()
                 continue
-            except _Request as r:
-                _write("\n")
-                self.pending_save = r.what == "suspend"
-                continue
-            self.history.remember()
-            lines.append(line)
-            try:
-                more = self.push(lines)
-            except SystemExit as e:
-                return self.finish(session._exit_status(e))
-            except KeyboardInterrupt:  # between statements (compiling, a command)
-                _write("\nKeyboardInterrupt\n")
-                more = False
-            if not more:
-                lines = []
+            if status is not None:
+                return self.finish(status)
+
+    def _step(self, lines):
+        """Reads one line and runs what it completes; the exit status when the console should end."""
+        if self.exit_signal is not None:
+            return 128 + self.exit_signal
+        if self.pending_save:
+            self.pending_save = False
+            self.save_idle()
+        try:
+            line = self.read(sys.ps2 if lines else sys.ps1)
+        except EOFError:
+            _write("\n")  # after the ^D, as Python does
+            return 0
+        except _Request as r:
+            _write("\n")
+            self.pending_save = r.what == "suspend"
+            return None
+        self.history.remember()
+        lines.append(line)
+        try:
+            more = self.push(lines)
+        except SystemExit as e:
+            return session._exit_status(e)
+        if not more:
+            lines.clear()
+        return None
 
     def finish(self, status):
-        """Leaving: the session is saved (unless there is nothing in it)."""
+        """Leaving: the session is saved (unless there is nothing in it). Ctrl-C cannot cut this short:
+        the user is leaving, and a half-done save would lose the session."""
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         if self.exit_signal is None and self.waiting is None:
             try:
                 atexit._run_exitfuncs()  # as Python does at exit; not with a suspended statement (it
