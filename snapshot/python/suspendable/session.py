@@ -97,7 +97,16 @@ def _type_name(obj):
 
 
 def _size(obj):
+    """A cheap size for the manifest: an array's buffer (``nbytes``), a pandas object's shallow memory
+    use, else sys.getsizeof. (pandas' own __sizeof__ counts every string of an object column: that
+    alone cost a suspend of a notebook with a 500k-row frame 50-90 ms.)"""
     try:
+        nbytes = getattr(obj, "nbytes", None)
+        if isinstance(nbytes, int):
+            return nbytes
+        if type(obj).__module__.startswith("pandas.") and callable(getattr(obj, "memory_usage", None)):
+            usage = obj.memory_usage(deep=False)
+            return int(usage.sum()) if hasattr(usage, "sum") else int(usage)
         return sys.getsizeof(obj)
     except Exception:  # noqa: BLE001 - a broken __sizeof__ must not stop a suspend
         return None
