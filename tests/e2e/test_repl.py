@@ -349,14 +349,16 @@ def test_unsaveable_objects_are_named_and_never_cost_the_session(repl):
     assert "'held'" in r.prompt(timeout=30)
     # Leaving saves everything else and says what was left out and why.
     r.child.sendeof()
-    r.expect(r"not saved \(cannot be saved\): global 'conn' \(socket\.socket: TypeError: cannot pickle")
+    r.expect(r"saved as placeholders \(they cannot be saved; using them after a restore raises "
+             r"UnsavedObjectError\): global 'conn' \(socket\.socket")
     r.expect(r"session saved as")
     assert r.wait_exit() == 0
 
     again = repl("--resume")
     out = again.prompt()
-    assert "not in it (could not be saved): global 'conn' (socket.socket" in out
+    assert "saved as placeholders" in out and "global 'conn' (socket.socket)" in out
     assert again.run("keep").strip() == "'me'"
+    assert "UnsavedObjectError" in again.run("conn.fileno()")
 
 
 def test_save_name_sessions_and_resume_by_name(repl, workdir):

@@ -146,9 +146,7 @@ class Console:
             self.name, self.waiting = None, None
             return self.save_final(interrupted)
         _report_skipped(skipped)
-        left_out = {path for path, *_ in skipped}
-        what = persist.describe([k for k in persist.saved_globals(self.ns) if f"global {k!r}" not in left_out],
-                                self.waiting)
+        what = persist.describe(persist.saved_globals(self.ns), self.waiting)
         say(f"session saved as '{name}' ({session._human(size)}): {what}. "
             f"Restore it with: suspendable repl --resume")
 
@@ -385,7 +383,7 @@ class Console:
         repl = manifest.get("repl") or {}
         say(f"restored session '{manifest.get('name') or self.resumed_from}': {persist.describe_saved(manifest)}")
         if manifest.get("skipped"):
-            say("not in it (could not be saved): " + persist.skipped_text(manifest["skipped"]))
+            say(PLACEHOLDERS + persist.skipped_text(manifest["skipped"]))
         interrupted = repl.get("interrupted")
         if interrupted:
             first = (interrupted.get("source") or "").strip().splitlines()[:1]
@@ -489,9 +487,12 @@ class Console:
         return status
 
 
+PLACEHOLDERS = "saved as placeholders (they cannot be saved; using them after a restore raises UnsavedObjectError): "
+
+
 def _report_skipped(skipped):
     if skipped:
-        say("not saved (cannot be saved): " + persist.skipped_text(skipped))
+        say(PLACEHOLDERS + persist.skipped_text(skipped))
 
 
 def _show(etype, value, tb):

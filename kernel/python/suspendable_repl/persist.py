@@ -2,15 +2,14 @@
 captured frames), and the REPL's own bookkeeping (input sources and count, where the statement stopped,
 a statement interrupted at exit) in the manifest, readable without unpickling anything.
 
-What goes into the pickle is decided by ONE function pair, ``_dump`` / ``_load``, the same contract as
-the shared session-state layer (``suspendable.state.dump/load``) so that it can take their place.
-Everything else here names files, talks to the store and reads manifests.
+What goes into the pickle (namespace, frames, process state, module versions, placeholders for what
+cannot be saved, on_resume hooks) is the shared session-state layer's: ``suspendable.state.dump/load``,
+as for `suspendable run` and the kernel. This module names files, talks to the store, reads manifests.
 """
 import datetime
 import os
-import random
 
-from suspendable import __version__, _snapfile, graph, session, store
+from suspendable import __version__, _snapfile, graph, session, state, store
 
 KIND = "repl"
 
@@ -23,79 +22,6 @@ class LoadError(Exception):
     """A snapshot that cannot be restored here; the message says why."""
 
 
-class Dumped:
-    """The pickled session: ``data``, out-of-band ``buffers``, ``skipped`` ([(path, type name, why)] of
-    what was left out) and the manifest fields describing it."""
-
-    def __init__(self, data, buffers, skipped, manifest):
-        self.data = data
-        self.buffers = buffers
-        self.skipped = skipped
-        self.manifest = manifest
-
-
-# ---------------------------------------------------------------- the one function pair
-def _pickle(payload, ns):
-    buffers = []
-    data = graph.dumps(payload, ns, buffer_callback=buffers.append if _snapfile.uses_buffers() else None)
-    return data, [b.raw() for b in buffers]
-
-
-def _drop_unsaveable_globals(saved, ns):
-    """Removes the globals that cannot be saved, one by one; returns [(path, type name, why)]."""
-    skipped = []
-    for key, value in list(saved.items()):
-        try:
-            graph.dumps(value, ns)
-        except Exception as e:  # noqa: BLE001 - any failure means: not saved, and the user is told
-            skipped.append((f"global {key!r}", session._type_name(value), f"{type(e).__name__}: {e}"))
-            del saved[key]
-    return skipped
-
-
-def _dump(ns, globals_dict, frames=None, exc=None, send=None, *, skip_unsaveable=False):
-    """Pickles the globals and a captured frame chain. Raises graph.UnpicklableError listing every object
-    that cannot be saved; with skip_unsaveable, globals that cannot be saved are left out instead (and
-    listed in ``skipped``) - the frames must still be saveable."""
-    saved = dict(globals_dict)
-    skipped = []
-    payload = {"frames": frames, "exc": exc, "send": send, "globals": saved, "random": random.getstate()}
-
-    def unsaveable(error):
-        problems = graph.find_unpicklable(session._diagnostic_roots(frames or [], exc, saved), ns)
-        return graph.UnpicklableError(problems or [("session", type(error).__name__, str(error))])
-
-    try:
-        data, buffers = _pickle(payload, ns)
-    except Exception as first:  # noqa: BLE001 - the whole session is checked only when it fails
-        if not skip_unsaveable:
-            raise unsaveable(first) from None
-        skipped = _drop_unsaveable_globals(saved, ns)
-        try:
-            data, buffers = _pickle(payload, ns)
-        except Exception as second:  # noqa: BLE001 - the frames themselves cannot be saved
-            raise unsaveable(second) from None
-    manifest = {
-        "globals": [session._variable(k, v) for k, v in saved.items() if not (k.startswith("__") and k.endswith("__"))],
-        "frames": session._manifest_frames(frames) if frames else [],
-        "modules": session._modules(),
-        "skipped": [{"path": p, "type": t, "why": why} for p, t, why in skipped],
-    }
-    return Dumped(data, buffers, skipped, manifest)
-
-
-def _load(manifest, data, buffers, ns):
-    """The payload ({globals, frames, exc, send, warnings}) of a verified snapshot; refuses frames whose
-    library code changed since. The process-wide random state is restored; `ns` is not updated."""
-    payload = graph.loads(data, ns, buffers)
-    session._check_library_code(payload["frames"] or [])
-    if payload.get("random") is not None:
-        random.setstate(payload["random"])
-    payload.setdefault("warnings", [])
-    return payload
-
-
-# ---------------------------------------------------------------- sessions on disk
 def saved_globals(ns):
     """What of __main__ is the user's: everything but the builtins module."""
     return {k: v for k, v in ns.items() if k != "__builtins__"}
@@ -106,12 +32,16 @@ def write(ns, repl, key, name=None, waiting=None, *, auto=True, skip_unsaveable=
     ``waiting``: (frames, exc) of the suspended statement or None. Without ``name`` a new automatic save
     of ``key`` (this directory) is made; its name is returned for the next saves of this run."""
     frames, exc = waiting if waiting is not None else (None, None)
+    globals_ = saved_globals(ns)
     try:
-        dumped = _dump(ns, saved_globals(ns), frames, exc, skip_unsaveable=skip_unsaveable)
+        dumped = state.dump(ns, globals_, frames, exc, skip_unsaveable=skip_unsaveable)
     except graph.UnpicklableError as e:
         raise SaveError("cannot save " + "; ".join(f"{p} -> {t} ({why})" for p, t, why in e.problems)) from None
     where = repl.get("waiting")
-    manifest = dict(dumped.manifest, kind=KIND, engine=__version__, python=session.python_identity(),
+    described = {"globals": [session._variable(k, v) for k, v in globals_.items()
+                             if not (k.startswith("__") and k.endswith("__"))],
+                 "frames": session._manifest_frames(frames) if frames else []}
+    manifest = dict(dumped.manifest, **described, kind=KIND, engine=__version__, python=session.python_identity(),
                     created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
                     cwd=os.getcwd(), location=where, kernel=key, auto=auto, repl=repl, script="<repl>",
                     # what `suspendable inspect` shows
@@ -144,16 +74,16 @@ def read(path, ns):
     try:
         session.check_compatible(manifest)
         manifest, data, buffers = _snapfile.read(path)
-        payload = _load(manifest, data, buffers, ns)
+        payload = state.load(manifest, data, buffers, ns)
     except Exception as e:  # noqa: BLE001 - tampered, other Python, changed library: say why, stay alive
         raise LoadError(f"cannot restore {path}: {e}") from None
     ns.update(payload["globals"])
+    payload["warnings"] += state.run_resume_hooks(payload)
     return manifest, payload
 
 
 def skipped_text(skipped):
-    """'global 'conn' (socket.socket: TypeError: ...)' for each entry of a Dumped's or a manifest's
-    ``skipped``."""
+    """"global 'conn' (socket.socket)" for each entry of state.dump's or a manifest's ``skipped``."""
     rows = [(e["path"], e["type"], e.get("why")) if isinstance(e, dict) else tuple(e) + (None,) * (3 - len(e))
             for e in skipped]
     return "; ".join(f"{path} ({type_name}{': ' + why if why else ''})" for path, type_name, why in rows)
