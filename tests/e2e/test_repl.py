@@ -356,7 +356,7 @@ def test_unsaveable_objects_are_named_and_never_cost_the_session(repl):
 
     again = repl("--resume")
     out = again.prompt()
-    assert "saved as placeholders" in out and "global 'conn' (socket.socket)" in out
+    assert "saved as placeholders" in out and "global 'conn' (socket.socket: TypeError: cannot pickle 'socket' object)" in out
     assert again.run("keep").strip() == "'me'"
     assert "UnsavedObjectError" in again.run("conn.fileno()")
 

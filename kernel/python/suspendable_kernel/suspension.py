@@ -529,8 +529,9 @@ def _pick(name):
         if not os.path.exists(path):
             raise SuspendError(f"no session named {name!r} (see %sessions)")
         return path
-    mine = store.latest(kernel=_state.kernel_id)
-    chosen = mine or store.latest()
+    # A notebook's own sessions first, else the newest one of any notebook (not a script's or a REPL's).
+    kinds = (SNAPSHOT_KIND_CELL, SNAPSHOT_KIND_NAMESPACE)
+    chosen = store.latest(kernel=_state.kernel_id, kinds=kinds) or store.latest(kinds=kinds)
     if chosen is None:
         raise SuspendError("there is no saved session to resume (see %sessions)")
     return chosen.path

@@ -84,7 +84,7 @@ def read(path, ns):
 
 def skipped_text(skipped):
     """"global 'conn' (socket.socket)" for each entry of state.dump's or a manifest's ``skipped``."""
-    rows = [(e["path"], e["type"], e.get("why")) if isinstance(e, dict) else tuple(e) + (None,) * (3 - len(e))
+    rows = [(e["path"], e["type"], e.get("reason")) if isinstance(e, dict) else tuple(e) + (None,) * (3 - len(e))
             for e in skipped]
     return "; ".join(f"{path} ({type_name}{': ' + why if why else ''})" for path, type_name, why in rows)
 

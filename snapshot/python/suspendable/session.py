@@ -207,7 +207,7 @@ def save(captured, program, path, send=None):
         return None, f"cannot write {path}: {type(e).__name__}: {e}"
     if dumped.skipped:
         print("suspendable: saved without (--skip-unsaveable; using them after the resume raises "
-              "UnsavedObjectError): " + "; ".join(f"{p}: {t}" for p, t in dumped.skipped), file=sys.stderr)
+              "UnsavedObjectError): " + "; ".join(f"{p}: {t}" for p, t, _ in dumped.skipped), file=sys.stderr)
     return size, None
 
 

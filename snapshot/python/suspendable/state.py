@@ -366,10 +366,10 @@ def dump(ns, globals_, frames=None, exc=None, send=None, *, skip_unsaveable=Fals
         placeholders = {id(obj): path for path, _, _, obj in problems}
         buffers.clear()
         data = graph.dumps(payload, ns, buffer_callback=buffers.append, placeholders=placeholders)
-        skipped = [(path, type_name) for path, type_name, _, _ in problems]
+        skipped = [(path, type_name, reason) for path, type_name, reason, _ in problems]
     manifest = modules_manifest(bundle_modules)
     manifest.update(_location_state())
-    manifest["skipped"] = [{"path": p, "type": t} for p, t in skipped]
+    manifest["skipped"] = [{"path": p, "type": t, "reason": r} for p, t, r in skipped]
     return Dumped(data, [b.raw() for b in buffers], skipped, manifest)
 
 

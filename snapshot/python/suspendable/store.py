@@ -134,9 +134,10 @@ def list_sessions() -> List[Session]:
     return sessions
 
 
-def latest(kernel: Optional[str] = None) -> Optional[Session]:
-    """The most recently saved readable session (of `kernel` if given), or None."""
-    candidates = [s for s in list_sessions() if s.error is None and (kernel is None or s.kernel == kernel)]
+def latest(kernel: Optional[str] = None, kinds=None) -> Optional[Session]:
+    """The most recently saved readable session (of `kernel`, of one of `kinds` if given), or None."""
+    candidates = [s for s in list_sessions() if s.error is None and (kernel is None or s.kernel == kernel)
+                  and (kinds is None or s.manifest.get("kind") in kinds)]
     return candidates[-1] if candidates else None
 
 
