@@ -1169,8 +1169,8 @@ def _children(obj, probe):
             return []
         if state[0] is None or state[3] is None:
             return []
-        names = _slot_names(state[1])
-        return [(f" local {n!r}", _cell_value(v)) for n, v in zip(names, state[3]) if v is not NULL]
+        names = slot_names(state[1])
+        return [(f" local {n!r}", cell_value(v)) for n, v in zip(names, state[3]) if v is not NULL]
     if t is types.MethodType:
         return [(".__self__", obj.__self__), (".__func__", obj.__func__)]
     if t is types.CellType:
@@ -1202,13 +1202,13 @@ def _cell_full(cell):
         return False
 
 
-def _cell_value(value):
+def cell_value(value):
     if type(value) is types.CellType:
         return value.cell_contents if _cell_full(value) else NULL
     return value
 
 
-def _slot_names(code):
+def slot_names(code):
     return list(code.co_varnames) + [n for n in code.co_cellvars if n not in code.co_varnames] + \
         list(code.co_freevars)
 

@@ -75,18 +75,9 @@ def _line_of(code, lasti):
     return code.co_firstlineno
 
 
-def _slot_names(code):
-    return list(code.co_varnames) + [n for n in code.co_cellvars if n not in code.co_varnames] + \
-        list(code.co_freevars)
-
-
-def _function_label(code):
-    return f"{code.co_name}()" if code.co_name != "<module>" else "<module>"
-
-
 def where(frame_tuple):
     code, lasti = frame_tuple[1], frame_tuple[2]
-    return f"{code.co_filename}:{_line_of(code, lasti)} in {_function_label(code)}"
+    return f"{code.co_filename}:{_line_of(code, lasti)} in {state.function_label(code)}"
 
 
 def _type_name(obj):
@@ -120,22 +111,13 @@ def _variable(name, value):
     return {"name": name, "type": _type_name(value), "size": _size(value), "kind": kind}
 
 
-def _cell_value(value):
-    if type(value).__name__ == "cell":
-        try:
-            return value.cell_contents
-        except ValueError:
-            return graph.NULL
-    return value
-
-
 def _manifest_frames(frames):
     out = []
     for func, code, lasti, localsplus, stack, f_locals, mode, link in frames:
         line = _line_of(code, lasti)
         variables = []
-        for name, value in zip(_slot_names(code), localsplus):
-            value = _cell_value(value)
+        for name, value in zip(graph.slot_names(code), localsplus):
+            value = graph.cell_value(value)
             if value is not graph.NULL:
                 variables.append(_variable(name, value))
         out.append({

@@ -295,21 +295,7 @@ def check_library_code(frames):
 
 
 # ---------------------------------------------------------------- dump / load
-def _slot_names(code):
-    return list(code.co_varnames) + [n for n in code.co_cellvars if n not in code.co_varnames] + \
-        list(code.co_freevars)
-
-
-def _cell_value(value):
-    if type(value).__name__ == "cell":
-        try:
-            return value.cell_contents
-        except ValueError:
-            return graph.NULL
-    return value
-
-
-def _function_label(code):
+def function_label(code):
     return f"{code.co_name}()" if code.co_name != "<module>" else "<module>"
 
 
@@ -317,11 +303,11 @@ def diagnostic_roots(frames, exc, globals_):
     """(path, object) for everything a snapshot holds, named as the user knows it."""
     roots = []
     for func, code, lasti, localsplus, stack, f_locals, mode, link in frames or ():
-        label = f"frame {_function_label(code)}"
+        label = f"frame {function_label(code)}"
         if code.co_name != "<module>":
-            for name, value in zip(_slot_names(code), localsplus):
+            for name, value in zip(graph.slot_names(code), localsplus):
                 if value is not graph.NULL:
-                    roots.append((f"{label} local {name!r}", _cell_value(value)))
+                    roots.append((f"{label} local {name!r}", graph.cell_value(value)))
         for i, value in enumerate(stack):
             if value is not graph.NULL:
                 roots.append((f"{label} stack[{i}]", value))
