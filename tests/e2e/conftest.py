@@ -31,6 +31,13 @@ def kernel_name(request) -> str:
     return request.config.getoption("--kernel") or harness.kernel_under_test()
 
 
+@pytest.fixture
+def suspendable_only(kernel_name):
+    """For features of this kernel alone (suspension, checkpoints): skipped on the reference kernels."""
+    if kernel_name != harness.SUSPENDABLE_KERNEL:
+        pytest.skip("a feature of the python-suspendable kernel")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def jupyter_env(tmp_path_factory, kernel_name):
     """The hermetic environment, applied to os.environ for the whole session (kernels inherit it)."""

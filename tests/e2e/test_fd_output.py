@@ -4,10 +4,7 @@ the cell that produced it, as in ipykernel; bytes that are not UTF-8 never cost 
 import pytest
 
 
-@pytest.fixture(autouse=True)
-def _suspendable_only(kernel_name):
-    if kernel_name != "python-suspendable":
-        pytest.skip("ipykernel's fd capture is checked by its own tests")
+pytestmark = pytest.mark.usefixtures("suspendable_only")
 
 
 def test_child_process_output_belongs_to_its_cell(kernel):

@@ -11,10 +11,7 @@ import pytest
 from harness import strip_ansi
 
 
-@pytest.fixture(autouse=True)
-def _suspendable_only(kernel_name):
-    if kernel_name != "python-suspendable":
-        pytest.skip("suspension is this kernel's feature")
+pytestmark = pytest.mark.usefixtures("suspendable_only")
 
 
 TRAINING = """
