@@ -267,8 +267,20 @@ PyObject* apply_link(PyObject* link, PyObject* result)
         return std::strcmp(kind, trampoline::link_binop) == 0 ? trampoline::finish_binop(link)
                                                                : trampoline::finish_compare(link);
     }
-    if (std::strcmp(kind, trampoline::link_next) == 0 || std::strcmp(kind, trampoline::link_generator) == 0)
-        return result; // the loop value; the end of the loop is handled by the resume loop
+    if (std::strcmp(kind, trampoline::link_next) == 0 || std::strcmp(kind, trampoline::link_generator) == 0 ||
+        std::strcmp(kind, trampoline::link_discard) == 0)
+        return result; // (discard: only an error reaches here, and it propagates) // the loop value; the end of the loop is handled by the resume loop
+    if (std::strcmp(kind, trampoline::link_truth) == 0)
+    {
+        // object_recursive_isinstance / object_issubclass: PyObject_IsTrue(res); the builtin makes a bool
+        if (result == nullptr)
+            return nullptr;
+        py_ref r = py_ref::steal(result);
+        int ok = PyObject_IsTrue(result);
+        return ok < 0 ? nullptr : PyBool_FromLong(ok);
+    }
+    if (std::strcmp(kind, trampoline::link_build_class) == 0)
+        return trampoline::finish_build_class(link, result);
     if (std::strcmp(kind, trampoline::link_getattr) == 0)
     {
         // slot_tp_getattr_hook: AttributeError from __getattribute__ (or a getter) -> __getattr__.
@@ -504,6 +516,14 @@ py_ref resume_chain(PyObject* frames, PyObject* exc_value, PyObject* send_value)
         }
         if (end_for_loop(links[static_cast<size_t>(i)].get(), result, owned[static_cast<size_t>(i - 1)].get()))
         {
+            links[static_cast<size_t>(i)].reset();
+            throwflag = 0;
+            continue;
+        }
+        if (result != nullptr && has_kind(links[static_cast<size_t>(i)].get(), trampoline::link_discard))
+        {
+            // a store hook's result is dropped by its C slot; the outer instruction pushes nothing
+            Py_DECREF(result);
             links[static_cast<size_t>(i)].reset();
             throwflag = 0;
             continue;

@@ -107,10 +107,41 @@ bool is_transient(PyObject* v, int depth)
     return false;
 }
 
+// An object whose __init__ is running is half-built. A __reduce__ / __reduce_ex__ / __getstate__ written
+// in Python for complete objects (inspect.Signature.__reduce__ reads self._parameters) cannot save it, so
+// a chain with such an __init__ on it is not a safe point until that __init__ returns.
+bool half_built(cpy::iframe* f)
+{
+    PyCodeObject* co = f->f_code;
+    if (co->co_argcount < 1 || !(co->co_flags & CO_OPTIMIZED) ||
+        PyUnicode_CompareWithASCIIString(co->co_name, "__init__") != 0)
+        return false;
+    PyObject* self = f->localsplus[0];
+    if (self != nullptr && PyCell_Check(self))
+        self = PyCell_GET(self); // MAKE_CELL wrapped the argument
+    if (self == nullptr)
+        return false;
+    for (const char* name : {"__reduce__", "__reduce_ex__", "__getstate__"})
+    {
+        py_ref key = py_ref::steal(PyUnicode_InternFromString(name));
+        if (!key)
+        {
+            PyErr_Clear();
+            return true;
+        }
+        PyObject* hook = _PyType_Lookup(Py_TYPE(self), key.get()); // borrowed; no Python code runs
+        if (hook != nullptr && PyFunction_Check(hook))
+            return true;
+    }
+    return false;
+}
+
 std::string transient_state(const chain::walk_result& w)
 {
     for (const chain::frame_view& v : w.frames)
     {
+        if (half_built(v.frame))
+            return "frame " + chain::location(v.frame, v.lasti) + " builds an object its __reduce__ cannot save yet";
         int n = cpy::nlocalsplus(v.frame) + v.depth;
         for (int i = 0; i < n; i++)
         {

@@ -77,15 +77,217 @@ PyObject* interned(const char* name)
     return it->second.get();
 }
 
+PyObject* interned_call() { return interned("__call__"); }
+
 PyObject* type_lookup(PyObject* obj_type, const char* name)
 {
     return _PyType_Lookup(reinterpret_cast<PyTypeObject*>(obj_type), interned(name));
+}
+
+// The callee's first argument as the caller passed it (MAKE_CELL may have wrapped it in a cell).
+PyObject* first_argument(cpy::iframe* callee)
+{
+    if (callee->f_code->co_argcount < 1)
+        return nullptr;
+    PyObject* v = callee->localsplus[0];
+    if (v != nullptr && PyCell_Check(v) && (callee->f_code->co_flags & CO_OPTIMIZED))
+        v = PyCell_GET(v);
+    return v;
+}
+
+PyObject* partial_type()
+{
+    // functools.partial (Modules/_functoolsmodule.c), looked up once; the type lives as long as the process.
+    static PyObject* type = [] {
+        py_ref mod = py_ref::steal(PyImport_ImportModule("functools"));
+        py_ref t = mod ? py_ref::steal(PyObject_GetAttrString(mod.get(), "partial")) : py_ref();
+        if (!t)
+            PyErr_Clear();
+        return t.release();
+    }();
+    return type;
+}
+
+// True when calling `callable` reaches `callee` through C layers that only forward the call and return
+// the callee's result unchanged:
+// - a bound method (method_vectorcall prepends im_self);
+// - functools.partial (partial_vectorcall / partial_call merge the stored arguments and return the result);
+// - an instance or class whose type defines __call__ in Python (slot_tp_call calls it and returns it).
+bool forwards_to(PyObject* callable, cpy::iframe* callee, int layers = 3)
+{
+    if (callable == nullptr || layers == 0)
+        return false;
+    if (PyFunction_Check(callable))
+        return callable == reinterpret_cast<PyObject*>(callee->f_func);
+    if (PyMethod_Check(callable))
+        return PyMethod_GET_SELF(callable) == first_argument(callee) &&
+               forwards_to(PyMethod_GET_FUNCTION(callable), callee, layers - 1);
+    if (partial_type() != nullptr && Py_IS_TYPE(callable, reinterpret_cast<PyTypeObject*>(partial_type())))
+    {
+        py_ref func = py_ref::steal(PyObject_GetAttrString(callable, "func")); // a member: no Python code runs
+        if (!func)
+        {
+            PyErr_Clear();
+            return false;
+        }
+        return forwards_to(func.get(), callee, layers - 1);
+    }
+    if (PyType_HasFeature(Py_TYPE(callable), Py_TPFLAGS_HEAPTYPE))
+    {
+        // A heap type defining __call__ as a Python function has tp_call = slot_tp_call (typeobject.c).
+        PyObject* call = _PyType_Lookup(Py_TYPE(callable), interned_call());
+        return call != nullptr && PyFunction_Check(call) && call == reinterpret_cast<PyObject*>(callee->f_func) &&
+               first_argument(callee) == callable;
+    }
+    return false;
 }
 
 bool is_python_class_call(PyObject* callable)
 {
     return PyType_Check(callable) && Py_TYPE(callable)->tp_call == PyType_Type.tp_call &&
            PyType_HasFeature(reinterpret_cast<PyTypeObject*>(callable), Py_TPFLAGS_HEAPTYPE);
+}
+
+// type_call (typeobject.c) -> slot_tp_init -> the class's Python __init__: the only state is the new
+// object, `self`; the "init" link checks that __init__ returned None and pushes self.
+bool init_of_class_call(PyObject* callable, cpy::iframe* callee, bridge& b)
+{
+    if (!is_python_class_call(callable))
+        return false;
+    PyObject* init = type_lookup(callable, "__init__");
+    if (init == nullptr || code_of(init) != reinterpret_cast<PyObject*>(callee->f_code))
+        return false;
+    PyObject* self = first_argument(callee);
+    if (self == nullptr || !PyObject_TypeCheck(self, reinterpret_cast<PyTypeObject*>(callable)))
+        return false;
+    b.ok = true;
+    b.kind = link_init;
+    b.data.push_back(py_ref::borrow(self));
+    return true;
+}
+
+// The normal exit of a with block (compile.c compiler_call_exit_with_nones): the stack holds
+// [exit, None, None, None] where exit is the bound __exit__ BEFORE_WITH looked up (_PyObject_LookupSpecial),
+// called by CALL 2 as a method (x != NULL). method_vectorcall overwrites args[-1] - the slot of exit -
+// with its im_self, the manager, until the call returns, and returns __exit__'s result unchanged.
+bool is_with_exit(cpy::iframe* callee, cpy::iframe* caller, int base, int oparg)
+{
+    if (oparg != 2)
+        return false;
+    for (int i = 1; i <= 3; i++)
+    {
+        if (slot(caller, base + i) != Py_None)
+            return false;
+    }
+    PyObject* manager = slot(caller, base);
+    PyObject* exit = type_lookup(reinterpret_cast<PyObject*>(Py_TYPE(manager)), "__exit__");
+    return exit != nullptr && PyFunction_Check(exit) && exit == reinterpret_cast<PyObject*>(callee->f_func) &&
+           first_argument(callee) == manager;
+}
+
+// The builtin `name` as the caller's frame sees it (f_builtins), borrowed.
+PyObject* builtin(cpy::iframe* caller, const char* name)
+{
+    PyObject* b = caller->f_builtins != nullptr ? PyDict_GetItemWithError(caller->f_builtins, interned(name)) : nullptr;
+    if (b == nullptr)
+        PyErr_Clear();
+    return b;
+}
+
+// The kwnames tuple of a call: KW_NAMES, when the compiler emitted it, is the instruction right before
+// PRECALL (compile.c compiler_call_simple_kw_helper), and no jump lands on PRECALL. Borrowed, or NULL.
+PyObject* kwnames_of(cpy::iframe* caller, const bytecode::code_units& units, const bytecode::instruction& precall)
+{
+    for (const auto& i : units.all())
+    {
+        if (i.next == precall.start)
+            return i.opcode == KW_NAMES ? PyTuple_GET_ITEM(caller->f_code->co_consts, i.oparg) : nullptr;
+    }
+    return nullptr;
+}
+
+// isinstance(obj, cls) / issubclass(sub, cls) with a Python __instancecheck__ / __subclasscheck__ on
+// type(cls) (abstract.c object_recursive_isinstance / object_issubclass): the checker, a bound method from
+// _PyObject_LookupSpecial, is called with one argument; then `ok = PyObject_IsTrue(res)` and the builtin
+// returns PyBool_FromLong(ok). Exact types, tuples and unions take other paths and are not claimed.
+bool check_hook_call(PyObject* callable, cpy::iframe* callee, cpy::iframe* caller, int base, int nargs,
+                     PyObject* kwnames, bridge& b)
+{
+    const char* hook = nullptr;
+    if (callable == builtin(caller, "isinstance"))
+        hook = "__instancecheck__";
+    else if (callable == builtin(caller, "issubclass"))
+        hook = "__subclasscheck__";
+    if (hook == nullptr || nargs != 2 || kwnames != nullptr)
+        return false;
+    PyObject* cls = slot(caller, base + 3);
+    if (PyType_CheckExact(cls) || PyTuple_Check(cls) || first_argument(callee) != cls)
+        return false;
+    PyObject* checker = type_lookup(reinterpret_cast<PyObject*>(Py_TYPE(cls)), hook);
+    if (checker == nullptr || !PyFunction_Check(checker) || checker != reinterpret_cast<PyObject*>(callee->f_func))
+        return false;
+    b.ok = true;
+    b.kind = link_truth;
+    return true;
+}
+
+// builtins.__build_class__(func, name, *bases, **kwds) running a class body (bltinmodule.c): the body
+// runs with ns = __prepare__'s mapping as f_locals; when it returns the cell, __build_class__ calls
+// meta(name, bases, ns, **mkw) and checks __classcell__. Claimed when every base is a type (update_bases
+// then returns the bases unchanged: no __mro_entries__, no __orig_bases__) and ns is an exact dict. The
+// metaclass is computed here exactly as __build_class__ did (explicit `metaclass=` or type(bases[0]),
+// then _PyType_CalculateMetaclass, which runs no Python code).
+bool build_class_call(PyObject* callable, cpy::iframe* callee, cpy::iframe* caller, int base, int nargs,
+                      PyObject* kwnames, bridge& b)
+{
+    if (callable != builtin(caller, "__build_class__") || nargs < 2)
+        return false;
+    Py_ssize_t nkw = kwnames != nullptr ? PyTuple_GET_SIZE(kwnames) : 0;
+    Py_ssize_t npos = nargs - nkw;
+    PyObject* func = slot(caller, base + 2);
+    PyObject* ns = callee->f_locals;
+    if (npos < 2 || func != reinterpret_cast<PyObject*>(callee->f_func) || ns == nullptr || !PyDict_CheckExact(ns))
+        return false;
+    py_ref bases = check(PyTuple_New(npos - 2));
+    for (Py_ssize_t i = 2; i < npos; i++)
+    {
+        PyObject* base_i = slot(caller, base + 2 + static_cast<int>(i));
+        if (!PyType_Check(base_i))
+            return false;
+        PyTuple_SET_ITEM(bases.get(), i - 2, py_ref::borrow(base_i).release());
+    }
+    py_ref mkw = py_ref::borrow(Py_None);
+    PyObject* meta = nullptr;
+    if (nkw > 0)
+    {
+        mkw = check(PyDict_New());
+        for (Py_ssize_t k = 0; k < nkw; k++)
+            check_status(PyDict_SetItem(mkw.get(), PyTuple_GET_ITEM(kwnames, k), slot(caller, base + 2 + static_cast<int>(npos + k))));
+        meta = PyDict_GetItemWithError(mkw.get(), interned("metaclass"));
+        if (meta == nullptr && PyErr_Occurred())
+            throw python_error();
+    }
+    py_ref winner = py_ref::borrow(meta);
+    if (meta != nullptr)
+        check_status(PyDict_DelItem(mkw.get(), interned("metaclass")));
+    else
+        winner = py_ref::borrow(PyTuple_GET_SIZE(bases.get()) == 0 ? reinterpret_cast<PyObject*>(&PyType_Type)
+                                                                   : reinterpret_cast<PyObject*>(Py_TYPE(PyTuple_GET_ITEM(bases.get(), 0))));
+    if (PyType_Check(winner.get()))
+    {
+        PyTypeObject* w = _PyType_CalculateMetaclass(reinterpret_cast<PyTypeObject*>(winner.get()), bases.get());
+        if (w == nullptr)
+            throw python_error(); // cannot happen: __build_class__ did the same before running the body
+        winner = py_ref::borrow(reinterpret_cast<PyObject*>(w));
+    }
+    b.ok = true;
+    b.kind = link_build_class;
+    b.data.push_back(py_ref::borrow(slot(caller, base + 3))); // name
+    b.data.push_back(std::move(bases));
+    b.data.push_back(std::move(mkw));
+    b.data.push_back(py_ref::borrow(ns));
+    b.data.push_back(std::move(winner));
+    return true;
 }
 
 // Generic CALL of a non-Python callable (ceval.c TARGET(CALL), "Callable is not a normal Python
@@ -127,22 +329,28 @@ bridge call_bridge(cpy::iframe* callee, cpy::iframe* caller, const bytecode::cod
     PyObject* x = slot(caller, base);
     PyObject* callable = x != nullptr ? x : slot(caller, base + 1);
     b.why = callable_name(callable);
-    if (!is_python_class_call(callable))
-        return b;
-    PyObject* init = type_lookup(callable, "__init__");
-    if (init == nullptr || code_of(init) != reinterpret_cast<PyObject*>(callee->f_code) ||
-        callee->f_code->co_argcount < 1)
-        return b;
-    PyObject* self = callee->localsplus[0];
-    if (self != nullptr && PyCell_Check(self) && (callee->f_code->co_flags & CO_OPTIMIZED))
-        self = PyCell_GET(self); // `self` used by a closure: MAKE_CELL wrapped the argument
-    if (self == nullptr || !PyObject_TypeCheck(self, reinterpret_cast<PyTypeObject*>(callable)))
-        return b;
-    b.ok = true;
     b.lasti = call.next - 1; // last CACHE of CALL, as for an inlined call
     b.depth = base;
-    b.kind = link_init;
-    b.data.push_back(py_ref::borrow(self));
+    if (x != nullptr && is_with_exit(callee, caller, base, precall.oparg))
+    {
+        b.ok = true;
+        return b;
+    }
+    // With x == NULL the callable is Y and the arguments start above it. A vectorcall with
+    // PY_VECTORCALL_ARGUMENTS_OFFSET may overwrite args[-1] (Y) for the duration of the call
+    // (method_vectorcall, partial_vectorcall): then Y is no longer the callable and nothing is claimed.
+    if (forwards_to(callable, callee))
+    {
+        b.ok = true;
+        return b;
+    }
+    if (x == nullptr && init_of_class_call(callable, callee, b))
+        return b;
+    PyObject* kwnames = kwnames_of(caller, units, precall);
+    if (x == nullptr && (check_hook_call(callable, callee, caller, base, precall.oparg, kwnames, b) ||
+                         build_class_call(callable, callee, caller, base, precall.oparg, kwnames, b)))
+        return b;
+    b.ok = false;
     return b;
 }
 
@@ -161,11 +369,16 @@ bridge call_ex_bridge(cpy::iframe* callee, cpy::iframe* caller, const bytecode::
     }
     PyObject* func = slot(caller, func_at);
     b.why = callable_name(func);
-    if (code_of(func) != reinterpret_cast<PyObject*>(callee->f_code))
-        return b;
-    b.ok = true;
     b.lasti = ins.index;
     b.depth = func_at - 1; // without NULL and func
+    // do_call_core -> PyObject_Call: a Python function directly, or through the forwarding layers, or a
+    // Python class (type_call -> __init__). func stays on the stack until the call returns.
+    if (code_of(func) == reinterpret_cast<PyObject*>(callee->f_code) || forwards_to(func, callee))
+    {
+        b.ok = true;
+        return b;
+    }
+    init_of_class_call(func, callee, b);
     return b;
 }
 
@@ -346,6 +559,116 @@ bridge compare_bridge(cpy::iframe* callee, cpy::iframe* caller, const bytecode::
     return b;
 }
 
+// The Python function behind a data descriptor found on type(owner) for `name`: a property's fset/fdel,
+// or the descriptor type's __set__/__delete__ (slot_tp_descr_set).
+PyObject* descriptor_setter_code(PyObject* owner, PyObject* name, bool del)
+{
+    PyObject* descr = _PyType_Lookup(Py_TYPE(owner), name);
+    if (descr == nullptr)
+        return nullptr;
+    if (PyObject_TypeCheck(descr, &PyProperty_Type))
+    {
+        py_ref f = py_ref::steal(PyObject_GetAttrString(descr, del ? "fdel" : "fset")); // getset: no Python code
+        if (!f)
+        {
+            PyErr_Clear();
+            return nullptr;
+        }
+        return code_of(f.get());
+    }
+    return method_code(descr, del ? "__delete__" : "__set__");
+}
+
+// Stores and deletes through Python hooks, whose result the C slot drops (slot_tp_setattro,
+// slot_tp_descr_set, property_descr_set, slot_mp_ass_subscript: `if (res == NULL) return -1;
+// Py_DECREF(res); return 0;`); the instruction then only drops its operands and continues. The "discard"
+// link drops the callee's result and pushes nothing.
+// STORE_ATTR [v, owner] -> [], 4 caches; DELETE_ATTR [owner] -> []; STORE_SUBSCR [v, container, sub] -> [],
+// 1 cache; DELETE_SUBSCR [container, sub] -> []; STORE_NAME [v] -> [] into a non-dict f_locals
+// (PyObject_SetItem).
+bridge store_bridge(cpy::iframe* callee, cpy::iframe* caller, const bytecode::instruction& ins)
+{
+    bridge b;
+    int d = depth_before(caller, ins);
+    int popped = 0;
+    PyObject* target = nullptr;
+    std::vector<PyObject*> codes;
+    switch (ins.opcode)
+    {
+    case STORE_ATTR:
+    case DELETE_ATTR:
+    {
+        bool del = ins.opcode == DELETE_ATTR;
+        popped = del ? 1 : 2;
+        if (d < popped)
+            break;
+        target = slot(caller, d - 1);
+        PyObject* name = PyTuple_GET_ITEM(caller->f_code->co_names, ins.oparg);
+        codes.push_back(method_code(target, del ? "__delattr__" : "__setattr__"));
+        codes.push_back(descriptor_setter_code(target, name, del));
+        b.why = std::string(del ? "del " : "setting ") + Py_TYPE(target)->tp_name + "." + to_string(name);
+        break;
+    }
+    case STORE_SUBSCR:
+    case DELETE_SUBSCR:
+        popped = ins.opcode == STORE_SUBSCR ? 3 : 2;
+        if (d < popped)
+            break;
+        target = slot(caller, d - 2);
+        codes.push_back(method_code(target, ins.opcode == STORE_SUBSCR ? "__setitem__" : "__delitem__"));
+        b.why = std::string(Py_TYPE(target)->tp_name) + (ins.opcode == STORE_SUBSCR ? ".__setitem__()" : ".__delitem__()");
+        break;
+    case STORE_NAME:
+        popped = 1;
+        target = caller->f_locals;
+        if (d < popped || target == nullptr || PyDict_CheckExact(target))
+            break;
+        codes.push_back(method_code(target, "__setitem__"));
+        b.why = std::string(Py_TYPE(target)->tp_name) + ".__setitem__()";
+        break;
+    default:
+        break;
+    }
+    if (target == nullptr)
+    {
+        b.why = unknown_stack;
+        return b;
+    }
+    auto* code = reinterpret_cast<PyObject*>(callee->f_code);
+    bool matches = false;
+    for (PyObject* c : codes)
+        matches = matches || (c != nullptr && c == code);
+    if (!matches)
+        return b;
+    b.ok = true;
+    b.lasti = ins.next - 1;
+    b.depth = d - popped;
+    b.kind = link_discard;
+    return b;
+}
+
+// UNARY_NEGATIVE / UNARY_POSITIVE / UNARY_INVERT: [value] -> [PyNumber_*(value)], no caches; the slot
+// (slot_nb_negative ...) returns the dunder's result unchanged.
+bridge unary_bridge(cpy::iframe* callee, cpy::iframe* caller, const bytecode::instruction& ins)
+{
+    bridge b;
+    int d = depth_before(caller, ins);
+    if (d < 1)
+    {
+        b.why = unknown_stack;
+        return b;
+    }
+    const char* name = ins.opcode == UNARY_NEGATIVE ? "__neg__" : ins.opcode == UNARY_POSITIVE ? "__pos__" : "__invert__";
+    PyObject* value = slot(caller, d - 1);
+    b.why = std::string("unary ") + name;
+    if (method_code(value, name) != reinterpret_cast<PyObject*>(callee->f_code))
+        return b;
+    b.ok = true;
+    b.lasti = ins.index;
+    b.depth = d - 1;
+    return b;
+}
+
 // The function a map/filter object calls, from its __reduce__ ((type, (func, *iterables))).
 PyObject* applied_function(PyObject* it)
 {
@@ -458,6 +781,18 @@ bridge analyse(cpy::iframe* callee, cpy::iframe* caller)
         case FOR_ITER:
             b = next_bridge(callee, caller, ins);
             break;
+        case STORE_ATTR:
+        case DELETE_ATTR:
+        case STORE_SUBSCR:
+        case DELETE_SUBSCR:
+        case STORE_NAME:
+            b = store_bridge(callee, caller, ins);
+            break;
+        case UNARY_NEGATIVE:
+        case UNARY_POSITIVE:
+        case UNARY_INVERT:
+            b = unary_bridge(callee, caller, ins);
+            break;
         case SEND:
             b.why = "a generator delegating with yield from";
             break;
@@ -555,6 +890,33 @@ PyObject* finish_compare(PyObject* link)
     PyErr_Format(PyExc_TypeError, "'%s' not supported between instances of '%.100s' and '%.100s'", compare_symbols[op],
                  Py_TYPE(left)->tp_name, Py_TYPE(right)->tp_name);
     return nullptr;
+}
+
+PyObject* finish_build_class(PyObject* link, PyObject* cell)
+{
+    if (cell == nullptr)
+        return nullptr;
+    py_ref owned_cell = py_ref::steal(cell);
+    PyObject* name = PyTuple_GET_ITEM(link, 1);
+    PyObject* mkw = PyTuple_GET_ITEM(link, 3);
+    PyObject* margs[3] = {name, PyTuple_GET_ITEM(link, 2), PyTuple_GET_ITEM(link, 4)};
+    py_ref cls = py_ref::steal(PyObject_VectorcallDict(PyTuple_GET_ITEM(link, 5), margs, 3, mkw == Py_None ? nullptr : mkw));
+    // bltinmodule.c: the __class__ cell must hold the new class.
+    if (cls && PyType_Check(cls.get()) && PyCell_Check(cell))
+    {
+        PyObject* cell_cls = PyCell_GET(cell);
+        if (cell_cls != cls.get())
+        {
+            if (cell_cls == nullptr)
+                PyErr_Format(PyExc_RuntimeError,
+                             "__class__ not set defining %.200R as %.200R. Was __classcell__ propagated to type.__new__?",
+                             name, cls.get());
+            else
+                PyErr_Format(PyExc_TypeError, "__class__ set to %.200R defining %.200R as %.200R", cell_cls, name, cls.get());
+            return nullptr;
+        }
+    }
+    return cls.release();
 }
 
 } // namespace suspendable::frames::trampoline

@@ -49,6 +49,17 @@ inline constexpr const char* link_filter = "filter";
 //             (gen_iternext -> gen_send_ex2): the frame is rebuilt inside the generator, run as
 //             gen_send_ex2 does; a yield is the loop value, a return ends the loop
 inline constexpr const char* link_generator = "generator";
+//   "discard" ()                    a store/delete hook (__setattr__, __set__, __setitem__ ...): the C slot
+//             drops the result; nothing is pushed
+inline constexpr const char* link_discard = "discard";
+//   "truth" ()                      isinstance/issubclass hooks: the result is PyObject_IsTrue'd, then bool
+inline constexpr const char* link_truth = "truth";
+//   "build_class" (name, bases, mkw or None, ns, meta)   a class body run by __build_class__: the body's
+//             result is the __classcell__ cell (or None); then cls = meta(name, bases, ns, **mkw)
+inline constexpr const char* link_build_class = "build_class";
+
+// The rest of builtins.__build_class__ once the class body returned `cell` (new reference or NULL).
+PyObject* finish_build_class(PyObject* link, PyObject* cell);
 
 // The rest of a binary operator or comparison after the Python method the restored frame ran returned
 // NotImplemented (new reference, or NULL with an exception). `link` is the captured link tuple.

@@ -366,4 +366,158 @@ TEST_F(trampoline, stateful_native_code_blocks_the_capture)
         "assert errors and 'sorted() called at' in errors[0] and 'in main()' in errors[0], errors\n");
 }
 
+TEST_F(trampoline, exit_of_a_with_block_on_the_normal_path)
+{
+    run("trail = []\n"
+        "class Managed:\n"
+        "    def __enter__(self):\n"
+        "        return self\n"
+        "    def __exit__(self, *exc):\n"
+        "        r = snap()  # (not inside trail.append(...): the stack would hold a copy of trail)\n"
+        "        trail.append('exit ' + r)\n"
+        "        return 'ignored'\n"
+        "def main():\n"
+        "    with Managed():\n"
+        "        trail.append('body')\n"
+        "    return list(trail)\n"
+        "assert main() == ['body', 'exit first']\n"
+        "assert links() == [None, None], links()\n"
+        "del trail[:]\n"
+        "trail.append('body')\n"
+        "assert resume() == ['body', 'exit resumed'], trail\n");
+}
+
+TEST_F(trampoline, instance_call_partial_and_metaclass_call)
+{
+    run("import functools\n"
+        "class Meta(type):\n"
+        "    def __call__(cls, v):\n"
+        "        return ('meta', snap(), v)\n"
+        "class Made(metaclass=Meta):\n"
+        "    pass\n"
+        "class Counter:\n"
+        "    def __call__(self, v):\n"
+        "        return ('call', snap(), v)\n"
+        "def add(a, b):\n"
+        "    return ('partial', snap(), a + b)\n"
+        "def main(which):\n"
+        "    if which == 0:\n"
+        "        return [Made(1)]\n"
+        "    if which == 1:\n"
+        "        return [Counter()(2)]\n"
+        "    return [functools.partial(add, b=10)(3)]\n"
+        "for which, want in [(0, ('meta', 1)), (1, ('call', 2)), (2, ('partial', 13))]:\n"
+        "    captured.clear()\n"
+        "    r = main(which)\n"
+        "    assert r == [(want[0], 'first', want[1])], r\n"
+        "    assert links() == [None, None], links()\n"
+        "    assert resume() == [(want[0], 'resumed', want[1])]\n");
+}
+
+TEST_F(trampoline, class_called_with_star_args)
+{
+    run("class Point:\n"
+        "    def __init__(self, x, y=0):\n"
+        "        self.how = snap()\n"
+        "        self.x, self.y = x, y\n"
+        "def main(args, kwargs):\n"
+        "    p = Point(*args, **kwargs)\n"
+        "    return (p.x, p.y, p.how)\n"
+        "assert main([1], {'y': 2}) == (1, 2, 'first')\n"
+        "assert links() == [None, 'init'], links()\n"
+        "assert resume() == (1, 2, 'resumed')\n");
+}
+
+TEST_F(trampoline, store_and_delete_hooks_drop_their_result)
+{
+    run("log = []\n"
+        "class Typed:\n"
+        "    def __set__(self, obj, value):\n"
+        "        r = snap()\n"
+        "        log.append(('set', r))\n"
+        "        obj.__dict__['t'] = value\n"
+        "        return 'dropped'\n"
+        "class Box:\n"
+        "    t = Typed()\n"
+        "    def __setitem__(self, k, v):\n"
+        "        r = snap()\n"
+        "        log.append(('setitem', r))\n"
+        "        return 'dropped'\n"
+        "    def __delitem__(self, k):\n"
+        "        r = snap()\n"
+        "        log.append(('delitem', r))\n"
+        "    def __delattr__(self, name):\n"
+        "        r = snap()\n"
+        "        log.append(('delattr', r))\n"
+        "def main(which):\n"
+        "    b = Box()\n"
+        "    stack_item = 'below'\n"
+        "    if which == 0:\n"
+        "        b.t = 5\n"
+        "        return (stack_item, b.t)\n"
+        "    if which == 1:\n"
+        "        b['k'] = 1\n"
+        "    elif which == 2:\n"
+        "        del b['k']\n"
+        "    else:\n"
+        "        del b.t\n"
+        "    return (stack_item, len(log))\n"
+        "for which, kind in enumerate(['set', 'setitem', 'delitem', 'delattr']):\n"
+        "    captured.clear()\n"
+        "    del log[:]\n"
+        "    first = main(which)\n"
+        "    assert log == [(kind, 'first')], log\n"
+        "    assert links() == [None, 'discard'], links()\n"
+        "    del log[:]\n"
+        "    assert resume() == first, (which, first)\n"
+        "    assert log == [(kind, 'resumed')], log\n");
+}
+
+TEST_F(trampoline, unary_dunder)
+{
+    run("class V:\n"
+        "    def __neg__(self):\n"
+        "        return ('neg', snap())\n"
+        "def main():\n"
+        "    v = V()\n"
+        "    return [-v]\n"
+        "assert main() == [('neg', 'first')]\n"
+        "assert resume() == [('neg', 'resumed')]\n");
+}
+
+TEST_F(trampoline, isinstance_hook_result_becomes_a_bool)
+{
+    run("class Meta(type):\n"
+        "    def __instancecheck__(cls, obj):\n"
+        "        snap()\n"
+        "        return obj  # truthiness decides, and isinstance returns a bool\n"
+        "class Any(metaclass=Meta):\n"
+        "    pass\n"
+        "def main(v):\n"
+        "    return isinstance(v, Any)\n"
+        "assert main([1]) is True\n"
+        "assert links() == [None, 'truth'], links()\n"
+        "assert resume() is True\n");
+}
+
+TEST_F(trampoline, class_body_run_by_build_class)
+{
+    run("class Base:\n"
+        "    def hello(self):\n"
+        "        return 'base'\n"
+        "class Meta(type):\n"
+        "    def __new__(mcls, name, bases, ns, **kw):\n"
+        "        ns['tag'] = kw.get('tag')\n"
+        "        return super().__new__(mcls, name, bases, ns)\n"
+        "def main():\n"
+        "    class Child(Base, metaclass=Meta, tag='t'):\n"
+        "        how = snap()\n"
+        "        def hello(self):\n"
+        "            return 'child+' + super().hello()\n"
+        "    return (Child.__name__, Child.tag, Child.how, Child().hello(), type(Child).__name__)\n"
+        "assert main() == ('Child', 't', 'first', 'child+base', 'Meta')\n"
+        "assert links() == [None, 'build_class'], links()\n"
+        "assert resume() == ('Child', 't', 'resumed', 'child+base', 'Meta')\n");
+}
+
 } // namespace
