@@ -3,6 +3,8 @@
 #include "python_runtime.hpp"
 #include "session.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <csignal>
 #include <pthread.h>
 #include <cstdlib>
@@ -10,6 +12,7 @@
 #include <iostream>
 #include <map>
 #include <stdexcept>
+#include <unistd.h>
 
 namespace suspendable::cli
 {
@@ -122,6 +125,39 @@ int finish(int status)
     return status;
 }
 
+// Scripts run in Debian's python3.11 itself, with the engine and the format as extension modules
+// (suspendable/launcher.py): the binary's libpython3.11.a is not optimized like that executable (which
+// is link-time optimized), and a program must cost under `suspendable run` what it costs under
+// python3.11. Returns only if that is not possible (an ASan build, extensions missing, exec failed):
+// the caller then runs the script in the embedded interpreter.
+void exec_in_python(const char* function, const std::vector<std::string>& positional,
+                    const session::script_options& o)
+{
+#ifdef SUSPENDABLE_EMBEDDED_SCRIPTS
+    (void)function, (void)positional, (void)o;
+#else
+    namespace fs = std::filesystem;
+    const char* env = std::getenv("SUSPENDABLE_EXT_DIR");
+    fs::path ext = env ? fs::path(env) : fs::path(executable_path()).parent_path() / "python-ext";
+    if (!fs::exists(ext / ("_suspendable_engine" SUSPENDABLE_EXT_SUFFIX)))
+        return;
+    nlohmann::json options = {{"snapshot", o.snapshot}, {"signals", o.signals},
+                              {"timeout", o.safe_point_timeout}, {"skip_unsaveable", o.skip_unsaveable},
+                              {"bundle_modules", o.bundle_modules}};
+    std::vector<std::string> argv = {
+        SUSPENDABLE_PYTHON_EXECUTABLE, "-P", "-c",
+        "import sys; sys.path[0:0] = sys.argv[1:3]; from suspendable import launcher; launcher.main(sys.argv[3:])",
+        python_package_dir(), ext.string(), function, options.dump()};
+    argv.insert(argv.end(), positional.begin(), positional.end());
+    std::vector<char*> c_argv;
+    for (std::string& arg : argv)
+        c_argv.push_back(arg.data());
+    c_argv.push_back(nullptr);
+    std::cout.flush();
+    ::execv(SUSPENDABLE_PYTHON_EXECUTABLE, c_argv.data());
+#endif
+}
+
 const char* const run_usage = "run [--snapshot PATH] [--signal SIG]... [--safe-point-timeout S] "
                               "[--skip-unsaveable] [--bundle-modules] SCRIPT.py [ARGS...]";
 const char* const resume_usage = "resume PATH [--snapshot PATH2] [--signal SIG]... [--safe-point-timeout S] "
@@ -160,6 +196,7 @@ int run(const args& a)
     }
     int status = 0;
     block(p.options.signals);
+    exec_in_python("run", p.positional, p.options);
     {
         runtime_options options;
         options.argv = p.positional;
@@ -186,6 +223,7 @@ int resume(const args& a)
         return usage(resume_usage);
     int status = 0;
     block(p.options.signals);
+    exec_in_python("resume", p.positional, p.options);
     {
         runtime_options options;
         options.argv = {p.positional.front()}; // replaced by the snapshot's sys.argv

@@ -16,7 +16,7 @@ import time
 import numpy as np
 
 BUILD = os.environ.get("SUSPENDABLE_BUILD", os.path.join(os.path.dirname(__file__), "..", "..", "build-format"))
-sys.path[:0] = [os.path.join(BUILD, "format-ext")]
+sys.path[:0] = [os.path.join(BUILD, "python-ext")]
 import _suspendable_format as fmt  # noqa: E402
 
 GiB = 1 << 30

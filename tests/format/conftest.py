@@ -1,6 +1,6 @@
 """Fixtures for the snapshot format and store tests.
 
-They import the extension build of `_suspendable_format` (build/format-ext) and the project's
+They import the extension build of `_suspendable_format` (build/python-ext) and the project's
 `suspendable` package (build/python) into Debian's python3.11, and run the built `suspendable` binary
 for the command-line cases. ctest passes the locations; by hand:
 
@@ -17,7 +17,7 @@ import sys
 import pytest
 
 BUILD = os.environ.get("SUSPENDABLE_BUILD", os.path.join(os.path.dirname(__file__), "..", "..", "build-format"))
-sys.path[:0] = [os.path.join(BUILD, "format-ext"), os.path.join(BUILD, "python")]
+sys.path[:0] = [os.path.join(BUILD, "python-ext"), os.path.join(BUILD, "python")]
 BINARY = os.environ.get("SUSPENDABLE_BINARY", os.path.join(BUILD, "suspendable"))
 
 

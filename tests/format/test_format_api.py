@@ -305,7 +305,7 @@ def test_python_writer_killed_at_random_instants(fmt, tmp_path):
 
     path = str(tmp_path / "s.snap")
     make_snapshot(fmt, path, size=1000)
-    search = ":".join(p for p in sys.path if "format-ext" in p or p.endswith("/python"))
+    search = ":".join(p for p in sys.path if "python-ext" in p or p.endswith("/python"))
     rng = random.Random(11)
     seen = set()
     for i in range(50):

@@ -7,17 +7,16 @@ writes the file. A snapshot holds: a JSON manifest (readable without unpickling 
 pickle of {frames, handled exception, globals of __main__, process state}.
 """
 
-import datetime
 import importlib.util
-import linecache
 import os
-import platform
 import signal
 import sys
 
 import _suspendable_engine as _engine
 
-from . import _snapfile, graph, state
+from . import _snapfile, state
+
+graph = state.graph  # imported at its first use (`from . import graph` would import it now)
 
 SUSPENDED_STATUS = 75
 SNAPSHOT_KIND = "script"
@@ -49,7 +48,7 @@ _current = None
 def python_identity():
     return {
         "implementation": sys.implementation.name,
-        "version": platform.python_version(),
+        "version": "%d.%d.%d" % sys.version_info[:3],
         "minor": f"{sys.version_info[0]}.{sys.version_info[1]}",
         "magic": int.from_bytes(importlib.util.MAGIC_NUMBER[:2], "little"),
     }
@@ -112,6 +111,7 @@ def _variable(name, value):
 
 
 def _manifest_frames(frames):
+    import linecache  # here: start-up imports as little as it can (linecache pulls tokenize and re)
     out = []
     for func, code, lasti, localsplus, stack, f_locals, mode, link in frames:
         line = _line_of(code, lasti)
@@ -139,14 +139,19 @@ def _manifest(frames, program, stopped, send):
         "kind": SNAPSHOT_KIND,
         "engine": _engine_version(),
         "python": python_identity(),
-        "platform": platform.platform(),
-        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "platform": __import__("platform").platform(),
+        "created": _now_utc(),
         "script": program.script,
         "stopped_at": stopped,
         "resumes_with_value": send is not None,
         "frames": _manifest_frames(frames),
         "globals": globals_,
     }
+
+
+def _now_utc():
+    import datetime  # here: start-up imports as little as it can
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
 
 
 def _engine_version():
@@ -454,6 +459,7 @@ def inspect_snapshot(path, as_json):
     print(f"snapshot {path} ({_human(manifest['size'])}), {manifest.get('kind')} {manifest.get('script')}")
     created = manifest.get("created")
     if isinstance(created, (int, float)):
+        import datetime
         created = datetime.datetime.fromtimestamp(created, datetime.timezone.utc).isoformat(timespec="seconds")
     print(f"created {created} by suspendable {manifest.get('engine')}, "
           f"CPython {py.get('version')} (bytecode magic {py.get('magic')}), {manifest.get('platform')}")

@@ -19,15 +19,27 @@ of the old one's. So a resume on a machine with another HOME or PATH keeps those
 set them itself.
 """
 
-import decimal
 import importlib.util
-import linecache
 import os
-import random
 import sys
 import warnings
 
-from . import graph
+
+def _lazy_module(name):
+    """`name` imported at its first use: every `suspendable run` imports this module at start-up, and
+    the pickler's module (with dataclasses, typing, inspect behind it) is only needed to save or load."""
+    module = sys.modules.get(name)
+    if module is not None:
+        return module
+    spec = importlib.util.find_spec(name)
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+graph = _lazy_module("suspendable.graph")
 
 _BASELINE_ENV = dict(os.environ)
 _BASELINE_PATH = list(sys.path)
@@ -103,11 +115,12 @@ def _location_state():
 def _process_state():
     return {
         "environ": _environment_changes(),
-        "random": random.getstate(),
+        # A module the program never imported has no state of its own to keep.
+        "random": sys.modules["random"].getstate() if "random" in sys.modules else None,
         "numpy_random": _numpy_random_state(),
         "recursion_limit": sys.getrecursionlimit(),
         "warnings_filters": list(warnings.filters),
-        "decimal_context": decimal.getcontext(),
+        "decimal_context": sys.modules["decimal"].getcontext() if "decimal" in sys.modules else None,
     }
 
 
@@ -143,7 +156,9 @@ def _restore_process(process, messages):
     os.environ.update(env.get("set") or {})
     for key in env.get("unset") or ():
         os.environ.pop(key, None)
-    random.setstate(process["random"])
+    if process.get("random") is not None:
+        import random
+        random.setstate(process["random"])
     if process.get("numpy_random") is not None:
         import numpy.random
         numpy.random.set_state(process["numpy_random"])
@@ -152,6 +167,7 @@ def _restore_process(process, messages):
         warnings.filters[:] = process["warnings_filters"]
         warnings._filters_mutated()
     if process.get("decimal_context") is not None:
+        import decimal
         decimal.setcontext(process["decimal_context"])
 
 
@@ -324,6 +340,9 @@ def _linecache():
     """Source lines read so far: cells exist only there, and library frames may be stopped between
     linecache's check of a file and its use. Lazy entries (a 1-tuple holding a loader's getter) are
     left out: they reload wherever the module is."""
+    linecache = sys.modules.get("linecache")
+    if linecache is None:
+        return {}  # nothing has read source lines
     return {name: entry for name, entry in linecache.cache.items() if len(entry) == 4}
 
 
@@ -376,6 +395,7 @@ def load(manifest, data, buffers, ns):
     messages += check_module_versions(manifest)
     graph.restore_registrations(payload.get("registrations"))
     _restore_process(payload["process"], messages)
+    import linecache
     linecache.cache.update(payload.get("linecache") or {})
     payload["warnings"] = messages
     return payload
