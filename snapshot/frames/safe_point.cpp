@@ -33,6 +33,7 @@ struct safe_point_state
     long deferred = 0;
     Py_tracefunc saved_func = nullptr; // a tracer that was installed before ours (coverage, pdb)
     py_ref saved_obj;
+    py_ref opcode_frame; // the frame whose opcode events we turned on while armed (see arm)
 };
 
 safe_point_state& state()
@@ -152,9 +153,19 @@ std::string transient_state(const chain::walk_result& w)
     return {};
 }
 
+// A backward jump about to execute is a point like the start of a line: the jump has not run, and only
+// the loop's own iterators are on the stack (no KW_NAMES or call in progress).
+bool at_backward_jump(PyFrameObject* frame)
+{
+    int op = _Py_OPCODE(*cpy::of(frame)->prev_instr);
+    return op == JUMP_BACKWARD || op == JUMP_BACKWARD_QUICK;
+}
+
 int tracer(PyObject*, PyFrameObject* frame, int what, PyObject*)
 {
-    if (what != PyTrace_LINE)
+    if (what == PyTrace_OPCODE && !at_backward_jump(frame))
+        return timed_out() ? abandon("the running loop reaches no line event") : 0;
+    if (what != PyTrace_LINE && what != PyTrace_OPCODE)
         return 0;
     safe_point_state& s = state();
     PyObject* base = s.config.base_code.get();
@@ -201,6 +212,22 @@ int tracer(PyObject*, PyFrameObject* frame, int what, PyObject*)
     return 0;
 }
 
+// CPython emits a line event on a backward jump only if it lands before the jump: `while True: pass`
+// jumps to itself and never reaches the tracer. Opcode events of the program's frame that is running
+// when the request arrives (the innermost one outside the engine's own code) let such a loop stop at
+// its jump; they are turned off again at disarm, so they cost only while a request waits.
+void trace_opcodes_of_running_frame(safe_point_state& s)
+{
+    py_ref f = py_ref::borrow(reinterpret_cast<PyObject*>(PyEval_GetFrame()));
+    auto frame = [&f] { return reinterpret_cast<PyFrameObject*>(f.get()); };
+    while (f && is_private(cpy::of(frame())))
+        f = py_ref::steal(reinterpret_cast<PyObject*>(PyFrame_GetBack(frame())));
+    if (!f || frame()->f_trace_opcodes)
+        return;
+    frame()->f_trace_opcodes = 1;
+    s.opcode_frame = std::move(f);
+}
+
 int pending_arm(void*)
 {
     arm();
@@ -224,7 +251,10 @@ void arm()
         s.saved_obj = py_ref::borrow(ts->c_traceobj);
     }
     if (!s.armed)
+    {
         s.armed_at = std::chrono::steady_clock::now();
+        trace_opcodes_of_running_frame(s);
+    }
     s.armed = true;
     PyEval_SetTrace(tracer, nullptr);
 }
@@ -235,6 +265,9 @@ void disarm()
     if (!s.armed)
         return;
     s.armed = false;
+    if (s.opcode_frame)
+        reinterpret_cast<PyFrameObject*>(s.opcode_frame.get())->f_trace_opcodes = 0;
+    s.opcode_frame.reset();
     PyEval_SetTrace(s.saved_func, s.saved_obj.get());
     s.saved_func = nullptr;
     s.saved_obj.reset();
