@@ -31,9 +31,7 @@ Usage: /usr/bin/python3 tests/bench/bench_session.py [--bin PATH] [--quick] [--r
        [--dill-cap 300] [--only small arrays mixed] [--keep]
 """
 import argparse
-import glob
 import json
-import math
 import os
 import re
 import shutil
@@ -417,8 +415,9 @@ def main():
     ap.add_argument("--keep", action="store_true", help="keep the snapshots and scripts")
     o = ap.parse_args()
     if not o.bin:
-        cands = [p for p in glob.glob(os.path.join(TOP, "build*", "suspendable")) if os.access(p, os.X_OK)]
-        o.bin = max(cands, key=os.path.getmtime) if cands else None
+        sys.path.insert(0, os.path.join(TOP, "tests", "e2e"))
+        import harness  # the one place that knows where a build puts the binary
+        o.bin = harness.suspendable_binary()
     if not o.bin:
         print("no suspendable binary: pass --bin or set SUSPENDABLE_BIN")
         return 2

@@ -40,14 +40,12 @@ def kernel_under_test() -> str:
 
 
 def suspendable_binary() -> Optional[Path]:
-    """$SUSPENDABLE_BIN (what ctest passes), else the first build*/suspendable of the checkout."""
+    """$SUSPENDABLE_BIN (what ctest passes), else the newest build*/suspendable of the checkout."""
     env = os.environ.get("SUSPENDABLE_BIN")
     if env:
         return Path(env)
-    for candidate in sorted(REPO.glob("build*/suspendable")):
-        if candidate.is_file() and os.access(candidate, os.X_OK):
-            return candidate
-    return None
+    built = [c for c in REPO.glob("build*/suspendable") if c.is_file() and os.access(c, os.X_OK)]
+    return max(built, key=lambda c: c.stat().st_mtime) if built else None
 
 
 # ----------------------------------------------------------------------------------------------------------
