@@ -257,21 +257,29 @@ def autosave_at_exit():
     if not autosave_enabled() or _state.shell is None:
         return
     lock = store.lock_autosave(_state.kernel_id)
-    pid = os.fork()
-    if pid != 0:
+    try:
+        pid = os.fork()
+    except OSError:
+        pid = None  # no memory for a child: save here, as long as it takes
+    if pid:
         os.close(lock)  # the child's copy keeps the lock until its save is on disk
         return
     status = 1
     try:
-        _detach_from_kernel(lock)
+        if pid == 0:
+            _detach_from_kernel(lock)
         manifest, data, buffers = _serialize(SNAPSHOT_KIND_NAMESPACE, "autosave", None, None, skip_unsaveable=True)
         manifest["auto"] = True
         store.autosave(_state.kernel_id, manifest, data, buffers)
         status = 0
     except BaseException as e:  # noqa: BLE001 - the next kernel of this id reports it
         store.autosave_failed(lock, f"{type(e).__name__}: {e}")
+        if pid is None:
+            raise
     finally:
-        os._exit(status)
+        if pid == 0:
+            os._exit(status)
+        os.close(lock)
 
 
 def _detach_from_kernel(keep_fd):
