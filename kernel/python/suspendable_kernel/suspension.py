@@ -289,6 +289,9 @@ def _detach_from_kernel(keep_fd):
     import stat
     os.setsid()
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    # A lock some other kernel thread held at the fork stays held here forever: never wait for it.
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    signal.alarm(600)
     for name in os.listdir("/proc/self/fd"):
         fd = int(name)
         try:
@@ -353,7 +356,8 @@ def restore_at_start():
     if not autosave_enabled():
         return
     try:
-        failure = store.wait_for_autosave(_state.kernel_id, timeout=120)
+        # Under Jupyter's 60 s start-up timeout; a 10 GB session takes ~25 s to write here.
+        failure = store.wait_for_autosave(_state.kernel_id, timeout=45)
     except OSError as e:
         failure = str(e)
     note = f"[suspendable] The session was not saved at the last shutdown: {failure}\n" if failure else ""
