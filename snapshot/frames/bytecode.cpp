@@ -13,7 +13,7 @@ namespace
 std::array<uint8_t, 256> load_cache_table()
 {
     std::array<uint8_t, 256> table{};
-    py_ref mod = check(PyImport_ImportModule("opcode"));
+    py_ref mod = check(import_module("opcode"));
     py_ref entries = check(PyObject_GetAttrString(mod.get(), "_inline_cache_entries"));
     Py_ssize_t n = PySequence_Size(entries.get());
     for (Py_ssize_t i = 0; i < n && i < 256; i++)

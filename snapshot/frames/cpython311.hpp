@@ -34,3 +34,16 @@ inline int lasti(const iframe* f) { return _PyInterpreterFrame_LASTI(f); }
 inline PyObject** stack_base(iframe* f) { return f->localsplus + nlocalsplus(f); }
 
 } // namespace suspendable::frames::cpy
+
+namespace suspendable::frames
+{
+
+// PyImport_ImportModule without PyImport_Import's lookup of `__import__` in the builtins of the running
+// frame's globals: the engine runs inside any frame, including code eval'ed with `{"__builtins__": {}}`
+// (collections.namedtuple), where that lookup raises KeyError. New reference or NULL with an error.
+inline PyObject* import_module(const char* name)
+{
+    return PyImport_ImportModuleLevel(name, nullptr, nullptr, nullptr, 0);
+}
+
+} // namespace suspendable::frames

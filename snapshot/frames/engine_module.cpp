@@ -180,7 +180,7 @@ struct textio_311
 
 PyObject* text_reader_state(PyObject*, PyObject* f)
 {
-    py_ref io = py_ref::steal(PyImport_ImportModule("io"));
+    py_ref io = py_ref::steal(suspendable::frames::import_module("io"));
     py_ref text_type = io ? py_ref::steal(PyObject_GetAttrString(io.get(), "TextIOWrapper")) : py_ref();
     if (!text_type)
         return nullptr;

@@ -55,7 +55,7 @@ std::string callable_name(PyObject* callable)
 
 std::string opname(int opcode)
 {
-    py_ref mod = py_ref::steal(PyImport_ImportModule("opcode"));
+    py_ref mod = py_ref::steal(import_module("opcode"));
     py_ref names = mod ? py_ref::steal(PyObject_GetAttrString(mod.get(), "opname")) : py_ref();
     py_ref name = names ? py_ref::steal(PySequence_GetItem(names.get(), opcode)) : py_ref();
     if (!name)
@@ -99,7 +99,7 @@ PyObject* partial_type()
 {
     // functools.partial (Modules/_functoolsmodule.c), looked up once; the type lives as long as the process.
     static PyObject* type = [] {
-        py_ref mod = py_ref::steal(PyImport_ImportModule("functools"));
+        py_ref mod = py_ref::steal(import_module("functools"));
         py_ref t = mod ? py_ref::steal(PyObject_GetAttrString(mod.get(), "partial")) : py_ref();
         if (!t)
             PyErr_Clear();

@@ -33,7 +33,7 @@ What travels how is decided in one place, ``Pickler.reducer_override`` (in this 
    * ``property``, ``staticmethod``, ``classmethod``, ``functools.cached_property``,
      ``functools.cmp_to_key`` keys, ``re.Match``, weak references and weak containers (their referents
      are pickled strongly: a referent nothing else holds is dead again after loading), dict views,
-     ``itertools.pairwise``, memoryviews;
+     ``itertools.pairwise``, memoryviews, getset descriptors (looked up again in their class);
    * numpy arrays: a view of another array is rebuilt as a view of the same base (sharing survives;
      non-contiguous slices are not copied); base arrays go out-of-band through protocol 5's
      ``buffer_callback`` (numpy's own reducer), like any other ``PickleBuffer`` (pandas blocks too);
@@ -299,6 +299,10 @@ def _make_pairwise(it, old):
     p = itertools.pairwise(it if it is not None else iter(()))  # None: exhausted
     _engine.pairwise_set_old(p, old)
     return p
+
+
+def _class_attribute(cls, name):
+    return cls.__dict__[name]
 
 
 def _dict_view(d, kind):
@@ -824,6 +828,11 @@ class Pickler(pickle.Pickler):
             return _make_memoryview, (view.tobytes(), view.format, view.shape)
         raise pickle.PicklingError("a writable memoryview of part of an object cannot be saved")
 
+    def _reduce_getset_descriptor(self, d):
+        # A class's `__dict__`/`__weakref__` descriptors (dataclasses copy cls.__dict__) and C types'
+        # getsets: looked up again in the (restored) class, which creates its own.
+        return _class_attribute, (d.__objclass__, d.__name__)
+
     def _reduce_dict_view(self, view):
         return _dict_view, (gc.get_referents(view.mapping)[0], _DICT_VIEWS[type(view)])
 
@@ -969,6 +978,7 @@ _REDUCERS = {
     types.FrameType: Pickler._reduce_frame,
     itertools.pairwise: Pickler._reduce_pairwise,
     memoryview: Pickler._reduce_memoryview,
+    types.GetSetDescriptorType: Pickler._reduce_getset_descriptor,
     types.MappingProxyType: Pickler._reduce_mappingproxy,
     staticmethod: Pickler._reduce_static_or_class_method,
     classmethod: Pickler._reduce_static_or_class_method,
