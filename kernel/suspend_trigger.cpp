@@ -3,6 +3,8 @@
 #include "fd_capture.hpp"
 #include "py_ref.hpp"
 
+#include <thread>
+
 namespace suspendable
 {
 
@@ -27,6 +29,17 @@ int pending_arm(void*)
     return 0;
 }
 
+// CPython 3.11 sets the eval breaker for a pending call only if the thread that adds it may handle it,
+// and only the main thread may (_Py_ThreadCanHandlePendingCalls): added from the I/O thread, the call
+// waits until the main thread next takes the GIL again - forever in a loop that never blocks or prints.
+// A thread asking for the GIL makes the main thread drop it within the switch interval, and retaking it
+// recomputes the breaker on the main thread. A thread of its own: the main thread may hold the GIL in
+// C code for long, and the I/O thread must never wait for it.
+void wake_main_thread()
+{
+    std::thread([] { gil_guard gil; }).detach();
+}
+
 } // namespace
 
 bool suspend_trigger::request(nlohmann::json request)
@@ -35,7 +48,10 @@ bool suspend_trigger::request(nlohmann::json request)
         std::lock_guard<std::mutex> lock(m_mutex);
         m_pending = std::move(request);
     }
-    return Py_AddPendingCall(pending_arm, nullptr) == 0;
+    if (Py_AddPendingCall(pending_arm, nullptr) != 0)
+        return false;
+    wake_main_thread();
+    return true;
 }
 
 std::optional<nlohmann::json> suspend_trigger::take(bool peek)

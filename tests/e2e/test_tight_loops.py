@@ -1,5 +1,6 @@
-"""A loop that jumps to itself (`while True: pass` on one line) emits no line event at all: the engine
-stops it at its backward jump instead (opcode events of the running frame, only while a request waits)."""
+"""Loops that never block. One that jumps to itself (`while True: pass` on one line) emits no line event
+at all: the engine stops it at its backward jump instead (opcode events of the running frame, only while
+a request waits). In the kernel, a cell that never releases the GIL must still see the request."""
 
 import signal
 import subprocess
@@ -39,12 +40,21 @@ def test_a_self_loop_is_suspended_and_resumed_again(tmp_path):
     assert again.returncode == 75, again.stderr.read()
 
 
-def test_a_self_loop_cell_is_suspended_by_suspend(fresh_kernel, kernel_name):
+# Pure computation never releases the GIL: a request from the kernel's I/O thread must still reach it
+# (CPython 3.11 notices a pending call added by another thread only when the main thread retakes the GIL).
+@pytest.mark.parametrize("loop", ["while True: pass\n",
+                                  "def crunch():\n    n = 0\n    while True:\n        n = (n * 7 + 1) % 1000003\ncrunch()\n"],
+                         ids=["self-loop", "arithmetic"])
+def test_a_cell_that_never_blocks_is_suspended_by_suspend(fresh_kernel, kernel_name, loop):
     if kernel_name != harness.SUSPENDABLE_KERNEL:
         pytest.skip("a feature of the python-suspendable kernel")
     fresh_kernel.ok("x = 41")
-    running = fresh_kernel.send_execute("x += 1\nwhile True: pass\n")
-    fresh_kernel.pump(0.5)
+    running = fresh_kernel.send_execute("x += 1\nprint('spinning', flush=True)\n" + loop)
+    deadline = time.monotonic() + 15
+    while "spinning" not in "".join(r.content.get("text", "") for r in fresh_kernel.messages("iopub", running.msg_id)):
+        assert time.monotonic() < deadline, "the cell never started"
+        fresh_kernel.pump(0.05)
+    time.sleep(0.2)  # inside the loop now
     suspend = fresh_kernel.send_execute("%suspend spin")
     fresh_kernel.collect(running, timeout=15)
     fresh_kernel.collect(suspend, timeout=15)

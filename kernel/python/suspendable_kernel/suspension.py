@@ -200,6 +200,10 @@ def prepare(code, count):
     _state.running = True
     _configure(DEFAULT_TIMEOUT)
     autocheckpoint.cell_started()
+    # The I/O thread counts a cell as running from its execute_request on: a request that arrived
+    # between then and here found no running cell in _arm_requested (its pending call ran in the
+    # kernel's own code first) and waits; it is for this cell.
+    _arm_requested()
 
 
 def finish():
@@ -219,7 +223,7 @@ def _arm_requested():
     """Pending call from the I/O thread's request, on the main thread while a cell runs."""
     raw = _kernel.take_suspend_request(True)
     if not _state.running or not raw:
-        return  # the cell ended first: finish() answered the request
+        return  # the cell has not started (prepare() arms then) or ended (finish() answers)
     request = json.loads(raw)
     try:
         timeout = float(request.get("timeout") or parse_options(_magic_line(request.get("code", "")))["timeout"])
