@@ -301,6 +301,10 @@ def _make_pairwise(it, old):
     return p
 
 
+def _make_method(func, obj):
+    return types.MethodType(func, obj)
+
+
 def _class_attribute(cls, name):
     return cls.__dict__[name]
 
@@ -912,6 +916,14 @@ class Pickler(pickle.Pickler):
             return _module_attribute, where
         return self._reduce_other(obj, type(obj))
 
+    def _reduce_method(self, method):
+        where = self._module_attribute(method)
+        if where is not None:
+            return _module_attribute, where
+        # Not plain pickle's getattr(self, name): that finds the most derived override, while a method
+        # bound through super() (on a frame's stack in `super().__init__(...)`) is a base class's.
+        return _make_method, (method.__func__, method.__self__)
+
     def _reduce_unsaved(self, obj):
         return obj.__reduce_ex__(5)
 
@@ -992,7 +1004,7 @@ _REDUCERS = {
     Unsaved: Pickler._reduce_unsaved,
     functools._lru_cache_wrapper: Pickler._reduce_lru_cache,
     types.BuiltinFunctionType: Pickler._reduce_builtin_callable,
-    types.MethodType: Pickler._reduce_builtin_callable,
+    types.MethodType: Pickler._reduce_method,
 }
 _REDUCERS.update({view_type: Pickler._reduce_dict_view for view_type in _DICT_VIEWS})
 # Iterators over dicts and sets keep their type (plain pickle turns them into list iterators).
