@@ -226,6 +226,31 @@ bool is_pairwise(PyObject* o)
            Py_TYPE(o)->tp_basicsize == static_cast<Py_ssize_t>(sizeof(pairwise_311));
 }
 
+// code.co_positions() iterators (Objects/codeobject.c positionsiterator) have no pickle support; what
+// they yielded so far is pi_offset / 2 entries (one per code unit). 3.11 layout, checked as above.
+struct positions_iterator_311
+{
+    PyObject_HEAD
+    PyCodeObject* pi_code;
+    PyCodeAddressRange pi_range;
+    int pi_offset;
+    int pi_endline;
+    int pi_column;
+    int pi_endcolumn;
+};
+
+// positions_state(it) -> (code, entries already yielded) or None if it is not a 3.11 positions_iterator.
+PyObject* positions_state(PyObject*, PyObject* it)
+{
+    if (std::string(Py_TYPE(it)->tp_name) != "positions_iterator" ||
+        Py_TYPE(it)->tp_basicsize != static_cast<Py_ssize_t>(sizeof(positions_iterator_311)))
+        return none();
+    const auto* pi = reinterpret_cast<const positions_iterator_311*>(it);
+    if (pi->pi_code == nullptr)
+        return none();
+    return Py_BuildValue("(Oi)", reinterpret_cast<PyObject*>(pi->pi_code), pi->pi_offset / 2);
+}
+
 // pairwise_state(p) -> (it, old or NULL sentinel) or None if p is not a 3.11 pairwise.
 PyObject* pairwise_state(PyObject*, PyObject* p)
 {
@@ -341,6 +366,8 @@ PyMethodDef methods[] = {
     {"frame_info", frame_info, METH_O, "frame_info(frame) -> (lasti, depth, is_entry, owner)"},
     {"make_frame", make_frame, METH_VARARGS, "make_frame(code, globals, lasti) -> a stand-in frame object"},
     {"pairwise_state", pairwise_state, METH_O, "pairwise_state(p) -> (iterator, held element) or None"},
+    {"positions_state", positions_state, METH_O,
+     "positions_state(code.co_positions() iterator) -> (code, entries yielded) or None"},
     {"pairwise_set_old", pairwise_set_old, METH_VARARGS, "pairwise_set_old(p, element)"},
     {"text_reader_state", text_reader_state, METH_O,
      "text_reader_state(textiowrapper) -> (unread decoded text, decoder) or None"},

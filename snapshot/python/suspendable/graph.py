@@ -33,7 +33,7 @@ What travels how is decided in one place, ``Pickler.reducer_override`` (in this 
    * ``property``, ``staticmethod``, ``classmethod``, ``functools.cached_property``,
      ``functools.cmp_to_key`` keys, ``re.Match``, weak references and weak containers (their referents
      are pickled strongly: a referent nothing else holds is dead again after loading), dict views,
-     ``itertools.pairwise``, memoryviews, getset descriptors (looked up again in their class);
+     ``itertools.pairwise``, memoryviews, getset descriptors (looked up again in their class), ``code.co_positions()`` iterators;
    * numpy arrays: a view of another array is rebuilt as a view of the same base (sharing survives;
      non-contiguous slices are not copied); base arrays go out-of-band through protocol 5's
      ``buffer_callback`` (numpy's own reducer), like any other ``PickleBuffer`` (pandas blocks too);
@@ -299,6 +299,17 @@ def _make_pairwise(it, old):
     p = itertools.pairwise(it if it is not None else iter(()))  # None: exhausted
     _engine.pairwise_set_old(p, old)
     return p
+
+
+def _make_positions_iterator(code, consumed):
+    it = code.co_positions()
+    for _ in range(consumed):
+        next(it, None)
+    return it
+
+
+def _make_method(func, obj):
+    return types.MethodType(func, obj)
 
 
 def _class_attribute(cls, name):
@@ -828,6 +839,13 @@ class Pickler(pickle.Pickler):
             return _make_memoryview, (view.tobytes(), view.format, view.shape)
         raise pickle.PicklingError("a writable memoryview of part of an object cannot be saved")
 
+    def _reduce_positions_iterator(self, it):
+        # traceback._get_code_position holds code.co_positions() in a local.
+        state = _engine.positions_state(it)
+        if state is None:
+            return self._reduce_other(it, type(it))
+        return _make_positions_iterator, state
+
     def _reduce_getset_descriptor(self, d):
         # A class's `__dict__`/`__weakref__` descriptors (dataclasses copy cls.__dict__) and C types'
         # getsets: looked up again in the (restored) class, which creates its own.
@@ -912,6 +930,14 @@ class Pickler(pickle.Pickler):
             return _module_attribute, where
         return self._reduce_other(obj, type(obj))
 
+    def _reduce_method(self, method):
+        where = self._module_attribute(method)
+        if where is not None:
+            return _module_attribute, where
+        # Not plain pickle's getattr(self, name): that finds the most derived override, while a method
+        # bound through super() (on a frame's stack in `super().__init__(...)`) is a base class's.
+        return _make_method, (method.__func__, method.__self__)
+
     def _reduce_unsaved(self, obj):
         return obj.__reduce_ex__(5)
 
@@ -948,10 +974,15 @@ class Pickler(pickle.Pickler):
 
     def _reduce_file(self, f):
         raw_name = getattr(f, "name", None)
+        mode = getattr(f, "mode", None)
+        if mode is None and isinstance(f, io.TextIOWrapper):
+            # A TextIOWrapper over a buffer has no .mode until one is set (tokenize.open sets it after
+            # construction): the buffer's mode without "b".
+            mode = getattr(f.buffer, "mode", "rb").replace("b", "")
         if not isinstance(raw_name, str) or not os.path.isfile(raw_name):
             raise pickle.PicklingError(f"open file {raw_name!r} is not a regular file")
         if f.closed:
-            return _reopen_file, (raw_name, f.mode, 0, True, None)
+            return _reopen_file, (raw_name, mode, 0, True, None)
         if f.writable():
             f.flush()
         try:
@@ -961,7 +992,7 @@ class Pickler(pickle.Pickler):
         text = None
         if isinstance(f, io.TextIOWrapper):
             text = {"encoding": f.encoding, "errors": f.errors}
-        return _reopen_file, (os.path.abspath(raw_name), f.mode, position, False, text)
+        return _reopen_file, (os.path.abspath(raw_name), mode, position, False, text)
 
 
 _REDUCERS = {
@@ -979,6 +1010,7 @@ _REDUCERS = {
     itertools.pairwise: Pickler._reduce_pairwise,
     memoryview: Pickler._reduce_memoryview,
     types.GetSetDescriptorType: Pickler._reduce_getset_descriptor,
+    type((lambda: None).__code__.co_positions()): Pickler._reduce_positions_iterator,
     types.MappingProxyType: Pickler._reduce_mappingproxy,
     staticmethod: Pickler._reduce_static_or_class_method,
     classmethod: Pickler._reduce_static_or_class_method,
@@ -992,7 +1024,7 @@ _REDUCERS = {
     Unsaved: Pickler._reduce_unsaved,
     functools._lru_cache_wrapper: Pickler._reduce_lru_cache,
     types.BuiltinFunctionType: Pickler._reduce_builtin_callable,
-    types.MethodType: Pickler._reduce_builtin_callable,
+    types.MethodType: Pickler._reduce_method,
 }
 _REDUCERS.update({view_type: Pickler._reduce_dict_view for view_type in _DICT_VIEWS})
 # Iterators over dicts and sets keep their type (plain pickle turns them into list iterators).

@@ -338,12 +338,26 @@ def diagnostic_roots(frames, exc, globals_):
 
 def _linecache():
     """Source lines read so far: cells exist only there, and library frames may be stopped between
-    linecache's check of a file and its use. Lazy entries (a 1-tuple holding a loader's getter) are
-    left out: they reload wherever the module is."""
+    linecache's check of a file and its use (getlines: `if filename in cache: entry = cache[filename]`).
+    Lazy entries (a 1-tuple holding a loader's getter, as traceback's lazycache makes them) are saved
+    resolved, as linecache.updatecache would store them (mtime None); one whose source cannot be read
+    is left out."""
     linecache = sys.modules.get("linecache")
     if linecache is None:
         return {}  # nothing has read source lines
-    return {name: entry for name, entry in linecache.cache.items() if len(entry) == 4}
+    saved = {}
+    for name, entry in list(linecache.cache.items()):
+        if len(entry) == 4:
+            saved[name] = entry
+            continue
+        try:
+            data = entry[0]()
+        except Exception:  # noqa: BLE001 - a loader that cannot read it now: as if never looked at
+            continue
+        if isinstance(data, str):
+            lines = data.splitlines()
+            saved[name] = (len(data), None, [line + "\n" for line in lines], name)
+    return saved
 
 
 def dump(ns, globals_, frames=None, exc=None, send=None, *, skip_unsaveable=False, bundle_modules=False):

@@ -74,3 +74,21 @@ total = 0
 for s in sorted(shapes, key=lambda s: s.area()):
     total += s.area()
     print("sorted", s, total)
+
+
+class Labelled(Square):
+    # Methods bound through super() held in a local and on the stack of a multi-line call: they must
+    # stay bound to the base class's function (not re-looked-up on the instance, which finds this override).
+    def describe(self, suffix=""):
+        parent = super().describe
+        tick()
+        text = super(Square, self).describe(
+            ) + "|" + parent(
+            ) + suffix
+        return text + " (labelled %s)" % parent.__func__.__qualname__
+
+
+lab = Labelled(3)
+for i in range(3):
+    print("labelled", i, lab.describe(
+        suffix="#%d" % i))
