@@ -14,6 +14,7 @@ import time
 import uuid
 
 import _suspendable_kernel as _kernel
+from suspendable.session import _human
 
 DELAY = float(os.environ.get("SUSPENDABLE_PROGRESS_DELAY", "1.0"))
 INTERVAL = 0.5
@@ -29,14 +30,6 @@ def _written():
     except OSError:
         pass
     return None
-
-
-def _human(n):
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if n < 1024 or unit == "GiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n} B"
 
 
 class Progress:
