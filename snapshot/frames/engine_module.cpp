@@ -81,12 +81,23 @@ PyObject* capture_caller(PyObject*, PyObject* args)
     });
 }
 
-PyObject* resume(PyObject*, PyObject* args)
+PyObject* resume(PyObject*, PyObject* args, PyObject* kwargs)
 {
+    static const char* kwlist[] = {"frames", "exc_value", "send", "detached", nullptr};
     PyObject *frames_list, *exc, *send = nullptr;
-    if (!PyArg_ParseTuple(args, "O!O|O:resume", &PyList_Type, &frames_list, &exc, &send))
+    int detached = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O!O|O$p:resume", const_cast<char**>(kwlist), &PyList_Type,
+                                     &frames_list, &exc, &send, &detached))
         return nullptr;
-    return guarded([&] { return frames::resume_chain(frames_list, exc, send).release(); });
+    return guarded([&] { return frames::resume_chain(frames_list, exc, send, detached != 0).release(); });
+}
+
+PyObject* run_detached(PyObject*, PyObject* args)
+{
+    PyObject *code, *globals;
+    if (!PyArg_ParseTuple(args, "O!O!:run_detached", &PyCode_Type, &code, &PyDict_Type, &globals))
+        return nullptr;
+    return guarded([&] { return frames::run_detached(code, globals).release(); });
 }
 
 PyObject* gen_capture(PyObject*, PyObject* gen)
@@ -130,8 +141,9 @@ PyObject* frame_info(PyObject*, PyObject* frame)
                          static_cast<int>(f->owner));
 }
 
-// make_frame(code, globals, lasti): a frame object that is not running, standing in for a frame of a
-// saved traceback (tb_frame): code, globals and position are right; it has no f_back and no locals.
+// make_frame(code, globals, lasti): a frame object that is not running, standing in for a saved frame
+// object (a traceback's tb_frame, a finished frame a program holds): code, globals and position are right;
+// it has no f_back and no locals. A restored frame of the chain may adopt it (frame_restore.cpp).
 PyObject* make_frame(PyObject*, PyObject* args)
 {
     PyObject *code, *globals;
@@ -359,7 +371,10 @@ PyMethodDef methods[] = {
     {"capture", capture, METH_VARARGS, "capture(frame, base_code, mode=0) -> (frames, exc_value)"},
     {"capture_caller", capture_caller, METH_VARARGS,
      "capture_caller(base_code, up=1): capture the chain of a frame stopped in a call to Python code"},
-    {"resume", resume, METH_VARARGS, "resume(frames, exc_value[, send]) -> the base frame's result"},
+    {"resume", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(resume)), METH_VARARGS | METH_KEYWORDS,
+     "resume(frames, exc_value[, send], *, detached=False) -> the base frame's result"},
+    {"run_detached", run_detached, METH_VARARGS,
+     "run_detached(code, globals) -> result; the caller's frames are hidden from the program"},
     {"gen_capture", gen_capture, METH_O, "gen_capture(generator) -> state"},
     {"gen_restore", gen_restore, METH_VARARGS, "gen_restore(fresh_generator, state)"},
     {"stack_depths", stack_depths, METH_O, "stack_depths(code) -> list of depths per code unit (-1: none)"},

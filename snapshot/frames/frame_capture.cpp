@@ -63,9 +63,14 @@ py_ref frame_tuple(const chain::frame_view& v)
     if (v.push_null)
         check_status(PyList_Append(stack.get(), null_sentinel()));
     PyObject* flocals = f->f_locals != nullptr ? f->f_locals : Py_None;
-    return check(Py_BuildValue("(OOiNNOiN)", reinterpret_cast<PyObject*>(f->f_func),
+    // The frame's object travels only when something besides the frame holds it (a local, a traceback):
+    // the restored frame adopts the object unpickled for it, so those references see the live frame.
+    PyObject* fo = reinterpret_cast<PyObject*>(f->frame_obj);
+    if (fo == nullptr || f->owner != FRAME_OWNED_BY_THREAD || Py_REFCNT(fo) < 2)
+        fo = Py_None;
+    return check(Py_BuildValue("(OOiNNOiNO)", reinterpret_cast<PyObject*>(f->f_func),
                                reinterpret_cast<PyObject*>(f->f_code), v.lasti, locals.release(),
-                               stack.release(), flocals, static_cast<int>(v.mode), link_tuple(v).release()));
+                               stack.release(), flocals, static_cast<int>(v.mode), link_tuple(v).release(), fo));
 }
 
 } // namespace

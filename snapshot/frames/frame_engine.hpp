@@ -4,7 +4,7 @@
 //
 // A captured chain is a Python tuple (frames, exc_value):
 //   frames: list, outermost (the base frame) first, of tuples
-//       (func, code, lasti, localsplus, stack, f_locals, mode, link)
+//       (func, code, lasti, localsplus, stack, f_locals, mode, link, frame_object)
 //     func, code   the frame's function and code object
 //     lasti        index (code units) of the instruction the frame stopped at (see mode)
 //     localsplus   list of co_nlocalsplus values (locals, cells, free variables)
@@ -14,6 +14,10 @@
 //                  resume_after (1):  continue after lasti with one value pushed (stopped in a call)
 //     link         how this frame's result reaches the next OUTER frame: None for a plain Python call, or a
 //                  tuple (kind, data...) describing the C layer that sat in between (trampoline.cpp)
+//     frame_object the frame's PyFrameObject when something else refers to it (sys._getframe() in a local, a
+//                  traceback), else None; restore adopts it. It pickles as a stand-in (graph.py) that the
+//                  restored frame takes over, so every reference sees the live frame again. Optional (8-tuples
+//                  of older snapshots).
 //   exc_value: the handled exception (sys.exc_info()[1]) at the suspension point, or None.
 // Empty slots (unbound locals, NULL stack entries) are the engine's null sentinel object.
 #pragma once
@@ -56,8 +60,14 @@ py_ref capture_chain(PyFrameObject* frame, PyObject* base_code, resume_mode inne
 // ---- restore (frame_restore.cpp) ----
 // Rebuilds the frames of a captured chain and runs them innermost first. For an innermost frame in mode
 // resume_after, `send_value` is pushed first (e.g. True for checkpoint()). Returns the base frame's result;
-// throws python_error if the program raised out of the base frame.
-py_ref resume_chain(PyObject* frames, PyObject* exc_value, PyObject* send_value);
+// throws python_error if the program raised out of the base frame. `detached`: see run_detached.
+py_ref resume_chain(PyObject* frames, PyObject* exc_value, PyObject* send_value, bool detached = false);
+
+// Runs `code` in `globals` as the bottom of the thread's frame stack, as `python3.11 SCRIPT` runs
+// __main__: the frames of the caller (the launcher) stay alive but are invisible to the program
+// (f_back of its module frame is None; sys._getframe, traceback.extract_stack and inspect.stack stop
+// there). Returns the result; throws python_error.
+py_ref run_detached(PyObject* code, PyObject* globals);
 
 // True if `f` (an _PyInterpreterFrame) is being run by resume_chain and is not its base frame: its C
 // caller holds no state, so captures may treat it like an inlined call.

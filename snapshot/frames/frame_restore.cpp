@@ -125,14 +125,16 @@ struct parsed_frame
     PyObject* f_locals;
     int mode;
     PyObject* link;
+    PyObject* frame_object; // None or a stand-in frame object to adopt
 };
 
 parsed_frame parse(PyObject* item, Py_ssize_t index)
 {
     parsed_frame p{};
-    if (!PyArg_ParseTuple(item, "O!O!iO!O!OiO;captured frame", &PyFunction_Type, &p.func, &PyCode_Type, &p.code,
+    p.frame_object = Py_None;
+    if (!PyArg_ParseTuple(item, "O!O!iO!O!OiO|O;captured frame", &PyFunction_Type, &p.func, &PyCode_Type, &p.code,
                           &p.lasti, &PyList_Type, &p.locals, &PyList_Type, &p.stack, &p.f_locals, &p.mode,
-                          &p.link))
+                          &p.link, &p.frame_object))
         throw python_error();
     auto* co = reinterpret_cast<PyCodeObject*>(p.code);
     if (PyList_GET_SIZE(p.locals) != co->co_nlocalsplus || PyList_GET_SIZE(p.stack) + (p.mode == resume_after ? 1 : 0) > co->co_stacksize ||
@@ -197,6 +199,31 @@ owned_frame build_in_generator(const parsed_frame& p, cpy::iframe* previous)
     return owned;
 }
 
+// The captured frame's object (a stand-in made by make_frame: it owns a frame of the same code that never
+// ran) becomes the object of the restored frame f, as _PyFrame_MakeAndSetFrameObject would have made it.
+// The stand-in's own frame data is released as frame_dealloc does; from now on the object reads f, and
+// clear_frame copies f back into it (the data area is sized for the same code) when f finishes.
+void adopt_frame_object(cpy::iframe* f, PyObject* obj)
+{
+    if (obj == Py_None)
+        return;
+    if (!PyFrame_Check(obj))
+        throw std::invalid_argument("resume_chain: a captured frame object is not a frame");
+    auto* fo = reinterpret_cast<PyFrameObject*>(obj);
+    auto* own = reinterpret_cast<cpy::iframe*>(fo->_f_frame_data);
+    if (fo->f_frame != own || own->owner != FRAME_OWNED_BY_FRAME_OBJECT || own->f_code == nullptr ||
+        own->f_code->co_nlocalsplus + own->f_code->co_stacksize < f->f_code->co_nlocalsplus + f->f_code->co_stacksize || fo->f_back != nullptr)
+        throw std::invalid_argument("resume_chain: a captured frame object cannot stand for its frame");
+    Py_CLEAR(own->f_func);
+    Py_CLEAR(own->f_locals);
+    for (int i = 0; i < own->stacktop; i++)
+        Py_CLEAR(own->localsplus[i]);
+    own->stacktop = 0;
+    Py_CLEAR(own->f_code);
+    fo->f_frame = f;
+    f->frame_obj = reinterpret_cast<PyFrameObject*>(py_ref::borrow(obj).release());
+}
+
 // Allocates and fills one frame (FRAME_SPECIALS_SIZE + nlocalsplus + stacksize slots, as _PyFrame_Push).
 owned_frame build(const parsed_frame& p, cpy::iframe* previous)
 {
@@ -224,6 +251,7 @@ owned_frame build(const parsed_frame& p, cpy::iframe* previous)
     f->stacktop = 0;
     owned_frame owned(f);
     fill_slots(f, p);
+    adopt_frame_object(f, p.frame_object);
     return owned;
 }
 
@@ -281,6 +309,8 @@ PyObject* apply_link(PyObject* link, PyObject* result)
     }
     if (std::strcmp(kind, trampoline::link_build_class) == 0)
         return trampoline::finish_build_class(link, result);
+    if (std::strcmp(kind, trampoline::link_new) == 0)
+        return trampoline::finish_new(link, result);
     if (std::strcmp(kind, trampoline::link_getattr) == 0)
     {
         // slot_tp_getattr_hook: AttributeError from __getattribute__ (or a getter) -> __getattr__.
@@ -396,6 +426,10 @@ void consume(PyObject* frames)
             if (PyList_SetSlice(l, 0, PyList_GET_SIZE(l), nullptr) < 0)
                 throw python_error();
         }
+        // The adopted frame object belongs to the restored frame now: a finished frame copies its
+        // locals into it (clear_frame), so the captured list must not keep it alive.
+        if (PyTuple_GET_SIZE(t) > 8 && PyTuple_GET_ITEM(t, 8) != Py_None)
+            check_status(PyList_SetItem(frames, i, check(PyTuple_GetSlice(t, 0, 8)).release()));
     }
 }
 
@@ -455,7 +489,7 @@ PyObject* resume_link(const void* f)
     return nullptr;
 }
 
-py_ref resume_chain(PyObject* frames, PyObject* exc_value, PyObject* send_value)
+py_ref resume_chain(PyObject* frames, PyObject* exc_value, PyObject* send_value, bool detached)
 {
     if (!PyList_Check(frames) || PyList_GET_SIZE(frames) == 0)
         throw std::invalid_argument("resume_chain: a non-empty list of captured frames is required");
@@ -469,7 +503,7 @@ py_ref resume_chain(PyObject* frames, PyObject* exc_value, PyObject* send_value)
 
     std::vector<owned_frame> owned;
     std::vector<py_ref> links;
-    cpy::iframe* previous = ts->cframe->current_frame; // resume_chain's caller
+    cpy::iframe* previous = detached ? nullptr : ts->cframe->current_frame; // resume_chain's caller
     for (const parsed_frame& p : parsed)
     {
         owned.push_back(build(p, previous));
@@ -552,6 +586,26 @@ py_ref resume_chain(PyObject* frames, PyObject* exc_value, PyObject* send_value)
             throwflag = 1; // the exception is set: unwind into the outer frame
         }
     }
+    if (result == nullptr)
+        throw python_error();
+    return py_ref::steal(result);
+}
+
+} // namespace suspendable::frames
+
+namespace suspendable::frames
+{
+
+py_ref run_detached(PyObject* code, PyObject* globals)
+{
+    if (!PyCode_Check(code) || !PyDict_Check(globals))
+        throw std::invalid_argument("run_detached: a code object and a dict are required");
+    PyThreadState* ts = PyThreadState_Get();
+    // _PyEval_EvalFrameDefault links an entry frame to prev_cframe->current_frame and never writes that
+    // field back (it pops its own cframe): hiding the caller's frames is a save and a restore.
+    cpy::iframe* saved = std::exchange(ts->cframe->current_frame, nullptr);
+    PyObject* result = PyEval_EvalCode(code, globals, globals);
+    ts->cframe->current_frame = saved;
     if (result == nullptr)
         throw python_error();
     return py_ref::steal(result);

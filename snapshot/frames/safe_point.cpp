@@ -81,18 +81,37 @@ int abandon(const std::string& reason)
     return 0;
 }
 
-// Frame objects cannot be saved faithfully (f_back, f_locals are the interpreter's live state; inside
-// tracebacks a stand-in is enough, see graph.py); library code holds them only briefly (inspect,
-// traceback). A chain whose frames hold one directly, in a cell or in a suspended generator, is not a
-// safe point yet: waiting a few lines is better than failing.
-bool is_transient(PyObject* v, int depth)
+// A frame object held by the program is saved when it reads the same after a resume:
+// - a finished frame's object (FRAME_OWNED_BY_FRAME_OBJECT) keeps its code, globals and position, which is
+//   what a stand-in restores (graph.py, as for tracebacks; its f_locals and f_back are not kept);
+// - the object of a frame of the captured chain travels with that frame and the restored frame adopts
+//   it (frame_restore.cpp), so f_back, f_locals and f_lineno stay live.
+// Other objects (a running generator's frame, a frame below the base) would not: while one is held
+// directly, in a cell or in a suspended generator, the chain is not a safe point yet. Library code holds
+// them only briefly (inspect, traceback): waiting a few lines is better than failing.
+bool saveable_frame_object(PyObject* v, const chain::walk_result& w)
+{
+    cpy::iframe* f = cpy::of(reinterpret_cast<PyFrameObject*>(v));
+    if (f->owner == FRAME_OWNED_BY_FRAME_OBJECT)
+        return true;
+    if (f->owner != FRAME_OWNED_BY_THREAD)
+        return false;
+    for (const chain::frame_view& c : w.frames)
+    {
+        if (c.frame == f)
+            return true;
+    }
+    return false;
+}
+
+bool is_transient(PyObject* v, int depth, const chain::walk_result& w)
 {
     if (v == nullptr)
         return false;
     if (PyFrame_Check(v))
-        return true;
+        return !saveable_frame_object(v, w);
     if (PyCell_Check(v))
-        return is_transient(PyCell_GET(v), depth);
+        return is_transient(PyCell_GET(v), depth, w);
     if (depth > 0 && PyGen_CheckExact(v))
     {
         auto* g = reinterpret_cast<PyGenObject*>(v);
@@ -101,26 +120,33 @@ bool is_transient(PyObject* v, int depth)
         auto* f = reinterpret_cast<cpy::iframe*>(g->gi_iframe);
         for (int i = 0; i < f->stacktop; i++)
         {
-            if (is_transient(f->localsplus[i], depth - 1))
+            if (is_transient(f->localsplus[i], depth - 1, w))
                 return true;
         }
     }
     return false;
 }
 
-// An object whose __init__ is running is half-built. A __reduce__ / __reduce_ex__ / __getstate__ written
-// in Python for complete objects (inspect.Signature.__reduce__ reads self._parameters) cannot save it, so
-// a chain with such an __init__ on it is not a safe point until that __init__ returns.
+// An object whose __init__ or __new__ is running is half-built. A __reduce__ / __reduce_ex__ /
+// __getstate__ written in Python for complete objects (inspect.Signature.__reduce__ reads
+// self._parameters, enum's __reduce_ex__ needs a registered member) cannot save it, so a chain with such
+// an __init__ (self's type) or __new__ (the class, its first argument) on it is not a safe point until
+// that call returns.
 bool half_built(cpy::iframe* f)
 {
     PyCodeObject* co = f->f_code;
-    if (co->co_argcount < 1 || !(co->co_flags & CO_OPTIMIZED) ||
-        PyUnicode_CompareWithASCIIString(co->co_name, "__init__") != 0)
+    if (co->co_argcount < 1 || !(co->co_flags & CO_OPTIMIZED))
         return false;
-    PyObject* self = f->localsplus[0];
-    if (self != nullptr && PyCell_Check(self))
-        self = PyCell_GET(self); // MAKE_CELL wrapped the argument
-    if (self == nullptr)
+    bool init = PyUnicode_CompareWithASCIIString(co->co_name, "__init__") == 0;
+    if (!init && PyUnicode_CompareWithASCIIString(co->co_name, "__new__") != 0)
+        return false;
+    PyObject* first = f->localsplus[0];
+    if (first != nullptr && PyCell_Check(first))
+        first = PyCell_GET(first); // MAKE_CELL wrapped the argument
+    if (first == nullptr)
+        return false;
+    PyTypeObject* type = init ? Py_TYPE(first) : PyType_Check(first) ? reinterpret_cast<PyTypeObject*>(first) : nullptr;
+    if (type == nullptr)
         return false;
     for (const char* name : {"__reduce__", "__reduce_ex__", "__getstate__"})
     {
@@ -130,7 +156,7 @@ bool half_built(cpy::iframe* f)
             PyErr_Clear();
             return true;
         }
-        PyObject* hook = _PyType_Lookup(Py_TYPE(self), key.get()); // borrowed; no Python code runs
+        PyObject* hook = _PyType_Lookup(type, key.get()); // borrowed; no Python code runs
         if (hook != nullptr && PyFunction_Check(hook))
             return true;
     }
@@ -146,7 +172,7 @@ std::string transient_state(const chain::walk_result& w)
         int n = cpy::nlocalsplus(v.frame) + v.depth;
         for (int i = 0; i < n; i++)
         {
-            if (is_transient(v.frame->localsplus[i], 2))
+            if (is_transient(v.frame->localsplus[i], 2, w))
                 return "frame " + chain::location(v.frame, v.lasti) + " holds a frame object";
         }
     }

@@ -5,6 +5,7 @@
 
 #include "bytecode.hpp"
 
+#include <cstring>
 #include <map>
 #include <stdexcept>
 
@@ -163,6 +164,57 @@ bool init_of_class_call(PyObject* callable, cpy::iframe* callee, bridge& b)
     b.ok = true;
     b.kind = link_init;
     b.data.push_back(py_ref::borrow(self));
+    return true;
+}
+
+// The Python function behind a class's `__new__` (a staticmethod in the MRO), borrowed, or NULL. With
+// one, the class's tp_new is slot_tp_new (typeobject.c), which calls it with the class prepended.
+PyObject* python_new(PyObject* cls)
+{
+    PyObject* sm = type_lookup(cls, "__new__");
+    if (sm == nullptr || !Py_IS_TYPE(sm, &PyStaticMethod_Type))
+        return nullptr;
+    py_ref func = py_ref::steal(PyObject_GetAttrString(sm, "__func__")); // a member: no Python code runs
+    if (!func)
+    {
+        PyErr_Clear();
+        return nullptr;
+    }
+    return PyFunction_Check(func.get()) ? func.get() : nullptr; // the staticmethod keeps it alive
+}
+
+// The arguments of a call as type_call received them: nargs values from the caller's stack at `first`,
+// the last len(kwnames) of them by keyword. CALL pops them only after the call returns.
+void call_arguments(cpy::iframe* caller, int first, int nargs, PyObject* kwnames, py_ref& args, py_ref& kwargs)
+{
+    Py_ssize_t nkw = kwnames != nullptr ? PyTuple_GET_SIZE(kwnames) : 0;
+    Py_ssize_t npos = nargs - nkw;
+    args = check(PyTuple_New(npos));
+    for (Py_ssize_t i = 0; i < npos; i++)
+        PyTuple_SET_ITEM(args.get(), i, py_ref::borrow(slot(caller, first + static_cast<int>(i))).release());
+    kwargs = py_ref::borrow(Py_None);
+    if (nkw == 0)
+        return;
+    kwargs = check(PyDict_New());
+    for (Py_ssize_t k = 0; k < nkw; k++)
+        check_status(PyDict_SetItem(kwargs.get(), PyTuple_GET_ITEM(kwnames, k), slot(caller, first + static_cast<int>(npos + k))));
+}
+
+// type_call -> slot_tp_new -> the class's Python __new__: type_call's only state is the call's arguments
+// (still on the caller's stack); the "new" link runs the rest of type_call on __new__'s result.
+bool new_of_class_call(PyObject* callable, cpy::iframe* callee, cpy::iframe* caller, int base, int nargs,
+                       PyObject* kwnames, bridge& b)
+{
+    if (!is_python_class_call(callable) || first_argument(callee) != callable ||
+        python_new(callable) != reinterpret_cast<PyObject*>(callee->f_func))
+        return false;
+    py_ref args, kwargs;
+    call_arguments(caller, base + 2, nargs, kwnames, args, kwargs);
+    b.ok = true;
+    b.kind = link_new;
+    b.data.push_back(py_ref::borrow(callable));
+    b.data.push_back(std::move(args));
+    b.data.push_back(std::move(kwargs));
     return true;
 }
 
@@ -347,7 +399,8 @@ bridge call_bridge(cpy::iframe* callee, cpy::iframe* caller, const bytecode::cod
     if (x == nullptr && init_of_class_call(callable, callee, b))
         return b;
     PyObject* kwnames = kwnames_of(caller, units, precall);
-    if (x == nullptr && (check_hook_call(callable, callee, caller, base, precall.oparg, kwnames, b) ||
+    if (x == nullptr && (new_of_class_call(callable, callee, caller, base, precall.oparg, kwnames, b) ||
+                         check_hook_call(callable, callee, caller, base, precall.oparg, kwnames, b) ||
                          build_class_call(callable, callee, caller, base, precall.oparg, kwnames, b)))
         return b;
     b.ok = false;
@@ -917,6 +970,26 @@ PyObject* finish_build_class(PyObject* link, PyObject* cell)
         }
     }
     return cls.release();
+}
+
+PyObject* finish_new(PyObject* link, PyObject* obj)
+{
+    // typeobject.c type_call after tp_new: an object that is not an instance of the class called is
+    // returned as is; otherwise the type of the object (possibly a subclass) initialises it.
+    py_ref result = py_ref::steal(obj);
+    if (!result)
+        return nullptr;
+    auto* cls = reinterpret_cast<PyTypeObject*>(PyTuple_GET_ITEM(link, 1));
+    if (PyObject_TypeCheck(obj, cls))
+    {
+        PyTypeObject* type = Py_TYPE(obj);
+        PyObject* args = PyTuple_GET_ITEM(link, 2);
+        PyObject* kwargs = PyTuple_GET_ITEM(link, 3);
+        if (type->tp_init != nullptr &&
+            type->tp_init(obj, args, kwargs == Py_None ? nullptr : kwargs) < 0)
+            return nullptr;
+    }
+    return result.release();
 }
 
 } // namespace suspendable::frames::trampoline

@@ -57,9 +57,14 @@ inline constexpr const char* link_truth = "truth";
 //   "build_class" (name, bases, mkw or None, ns, meta)   a class body run by __build_class__: the body's
 //             result is the __classcell__ cell (or None); then cls = meta(name, bases, ns, **mkw)
 inline constexpr const char* link_build_class = "build_class";
+//   "new" (cls, args, kwargs or None)   a class's Python __new__ run by type_call (slot_tp_new): on an
+//             instance of cls, type(obj).tp_init(obj, args, kwargs); the result is the object
+inline constexpr const char* link_new = "new";
 
 // The rest of builtins.__build_class__ once the class body returned `cell` (new reference or NULL).
 PyObject* finish_build_class(PyObject* link, PyObject* cell);
+// The rest of type_call once a Python __new__ returned `obj` (new reference or NULL).
+PyObject* finish_new(PyObject* link, PyObject* obj);
 
 // The rest of a binary operator or comparison after the Python method the restored frame ran returned
 // NotImplemented (new reference, or NULL with an exception). `link` is the captured link tuple.

@@ -38,15 +38,27 @@ def under_import(frame):
     return False
 
 
+FRAME_OWNED_BY_THREAD, FRAME_OWNED_BY_FRAME_OBJECT = 0, 2  # pycore_frame.h (3.11)
+
+
 def holds_frame(frame):
-    """The engine's transient-state rule (safe_point.cpp), approximated from locals only."""
-    while frame is not None:
-        for name, v in frame.f_locals.items():
-            if isinstance(v, types.FrameType):
-                return "holds a frame object: local %r of %s()" % (name, frame.f_code.co_qualname)
-        if frame.f_code is code:
+    """The engine's transient-state rule (safe_point.cpp), approximated from locals only: a frame object
+    is saveable when its frame finished or is one of the chain's own frames."""
+    chain = []
+    f = frame
+    while f is not None:
+        chain.append(f)
+        if f.f_code is code:
             break
-        frame = frame.f_back
+        f = f.f_back
+    for f in chain:
+        for name, v in f.f_locals.items():
+            if not isinstance(v, types.FrameType):
+                continue
+            owner = engine.frame_info(v)[3]
+            if owner == FRAME_OWNED_BY_FRAME_OBJECT or owner == FRAME_OWNED_BY_THREAD and any(v is c for c in chain):
+                continue
+            return "holds a frame object: local %r of %s()" % (name, f.f_code.co_qualname)
     return None
 
 
@@ -65,7 +77,7 @@ def tracer(frame, event, arg):
 
 sys.settrace(tracer)
 try:
-    exec(code, main.__dict__)
+    engine.run_detached(code, main.__dict__)  # as suspendable run: no frames below __main__
 except BaseException:
     pass
 finally:

@@ -51,6 +51,30 @@ TEST_F(frames, loop_continues_after_the_capture_point)
         "assert log == [(0, 'resumed'), (1, 'never'), (2, 'never'), (3, 'never'), (4, 'never')], log\n");
 }
 
+TEST_F(frames, frame_objects_held_by_the_program_follow_the_restored_frames)
+{
+    // A frame object of the chain travels with its frame and is adopted by the restored one; a
+    // finished frame's object is a stand-in with its code and position.
+    run("import sys\n"
+        "def done():\n"
+        "    return sys._getframe()\n"
+        "def inner():\n"
+        "    me = sys._getframe()\n"
+        "    up = me.f_back\n"
+        "    old = done()\n"
+        "    r = snap(outer.__code__)\n"
+        "    return (r, me is sys._getframe(), up is me.f_back, up.f_code.co_name, sorted(me.f_locals),\n"
+        "            old.f_code.co_name, old.f_lineno)\n"
+        "def outer():\n"
+        "    return inner()\n"
+        "expected = ('first', True, True, 'outer', ['me', 'old', 'r', 'up'], 'done', 3)\n"
+        "assert outer() == expected, outer()\n"
+        "frames_, exc = captured[0]\n"
+        "assert [f[8] is not None for f in frames_] == [True, True], [f[8] for f in frames_]\n"
+        "assert E.resume(frames_, exc, 'resumed') == ('resumed',) + expected[1:]\n"
+        "assert [len(f) for f in frames_] == [8, 8]  # the adopted objects are no longer held here\n");
+}
+
 TEST_F(frames, captured_lists_are_consumed_by_resume)
 {
     run("class Tracked:\n"

@@ -520,4 +520,32 @@ TEST_F(trampoline, class_body_run_by_build_class)
         "assert resume() == ('Child', 't', 'resumed', 'child+base', 'Meta')\n");
 }
 
+TEST_F(trampoline, new_called_by_a_class_call_then_init)
+{
+    run("class Interned:\n"
+        "    def __new__(cls, key, *, scale=1):\n"
+        "        how = snap()  # no instance yet: pickle would call __new__ without arguments\n"
+        "        obj = object.__new__(cls)\n"
+        "        obj.how = how\n"
+        "        return obj\n"
+        "    def __init__(self, key, *, scale=1):\n"
+        "        self.value = key * scale\n"
+        "class Other:\n"
+        "    def __new__(cls, v):\n"
+        "        snap()\n"
+        "        return v\n"
+        "def main():\n"
+        "    a = Interned(7, scale=3)\n"
+        "    return (type(a).__name__, a.value, a.how)\n"
+        "assert main() == ('Interned', 21, 'first')\n"
+        "assert links() == [None, 'new'], links()\n"
+        "assert resume() == ('Interned', 21, 'resumed'), resume\n"
+        "captured.clear()\n"
+        "def main():\n"
+        "    return Other(5)\n"
+        "assert main() == 5\n"
+        "assert links() == [None, 'new'], links()\n"
+        "assert resume() == 5  # not an instance: returned as is, __init__ not called\n");
+}
+
 } // namespace

@@ -818,8 +818,9 @@ class Pickler(pickle.Pickler):
         return _make_traceback, (tb.tb_next, tb.tb_frame, tb.tb_lasti, tb.tb_lineno)
 
     def _reduce_frame(self, frame):
-        # Only reached through tracebacks (frames held in variables are not a safe point): a stand-in
-        # with the same code, globals and position.
+        # A stand-in with the same code, globals and position: enough for a finished frame (a traceback's,
+        # or one a program holds; safe_point.cpp admits no other kind), and the object that a frame of the
+        # captured chain adopts at restore (the chain lists it, frame_engine.hpp).
         return _engine.make_frame, (frame.f_code, frame.f_globals, max(frame.f_lasti, 0) // 2)
 
     def _reduce_pairwise(self, p):

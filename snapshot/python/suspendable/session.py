@@ -113,7 +113,7 @@ def _variable(name, value):
 def _manifest_frames(frames):
     import linecache  # here: start-up imports as little as it can (linecache pulls tokenize and re)
     out = []
-    for func, code, lasti, localsplus, stack, f_locals, mode, link in frames:
+    for func, code, lasti, localsplus, stack, f_locals, mode, link, *_ in frames:
         line = _line_of(code, lasti)
         variables = []
         for name, value in zip(graph.slot_names(code), localsplus):
@@ -379,7 +379,8 @@ def run_script(script, snapshot_path, signals, timeout, options):
         return 1
     program = _Program(ns, code, os.path.abspath(snapshot_path), path, signals, timeout, **options)
     _install(program, signals)
-    return _execute(lambda: exec(code, ns), program)
+    # As under python3.11, __main__'s frame is the bottom of the stack (no launcher frames below it).
+    return _execute(lambda: _engine.run_detached(code, ns), program)
 
 
 def _about(path, error):
@@ -427,8 +428,8 @@ def resume_snapshot(path, snapshot_path, signals, timeout, options):
         f, e, s = box
         box.clear()
         if s is None:
-            return _engine.resume(f, e)
-        return _engine.resume(f, e, s)
+            return _engine.resume(f, e, detached=True)
+        return _engine.resume(f, e, s, detached=True)
 
     return _execute(body, program)
 

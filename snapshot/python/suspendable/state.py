@@ -318,7 +318,7 @@ def function_label(code):
 def diagnostic_roots(frames, exc, globals_):
     """(path, object) for everything a snapshot holds, named as the user knows it."""
     roots = []
-    for func, code, lasti, localsplus, stack, f_locals, mode, link in frames or ():
+    for func, code, lasti, localsplus, stack, f_locals, mode, link, *_ in frames or ():
         label = f"frame {function_label(code)}"
         if code.co_name != "<module>":
             for name, value in zip(graph.slot_names(code), localsplus):
