@@ -199,27 +199,29 @@ owned_frame build_in_generator(const parsed_frame& p, cpy::iframe* previous)
     return owned;
 }
 
-// The captured frame's object (a stand-in made by make_frame: it owns a frame of the same code that never
-// ran) becomes the object of the restored frame f, as _PyFrame_MakeAndSetFrameObject would have made it.
-// The stand-in's own frame data is released as frame_dealloc does; from now on the object reads f, and
-// clear_frame copies f back into it (the data area is sized for the same code) when f finishes.
+// The captured frame's object becomes the object of the restored frame f, as
+// _PyFrame_MakeAndSetFrameObject would have made it. It owns a frame of the same code: a stand-in from
+// make_frame (a resume from a file), or the original object, which took a copy of its frame when the
+// kernel unwound it (a resume in the same process). That data is released as frame_dealloc does; from
+// now on the object reads f, and clear_frame copies f back into it (the data area is sized for the same
+// code) when f finishes. An object that does not fit is left alone: references keep the old object.
 void adopt_frame_object(cpy::iframe* f, PyObject* obj)
 {
-    if (obj == Py_None)
+    if (obj == Py_None || !PyFrame_Check(obj))
         return;
-    if (!PyFrame_Check(obj))
-        throw std::invalid_argument("resume_chain: a captured frame object is not a frame");
     auto* fo = reinterpret_cast<PyFrameObject*>(obj);
     auto* own = reinterpret_cast<cpy::iframe*>(fo->_f_frame_data);
     if (fo->f_frame != own || own->owner != FRAME_OWNED_BY_FRAME_OBJECT || own->f_code == nullptr ||
-        own->f_code->co_nlocalsplus + own->f_code->co_stacksize < f->f_code->co_nlocalsplus + f->f_code->co_stacksize || fo->f_back != nullptr)
-        throw std::invalid_argument("resume_chain: a captured frame object cannot stand for its frame");
+        own->f_code->co_nlocalsplus + own->f_code->co_stacksize < f->f_code->co_nlocalsplus + f->f_code->co_stacksize)
+        return;
     Py_CLEAR(own->f_func);
     Py_CLEAR(own->f_locals);
     for (int i = 0; i < own->stacktop; i++)
         Py_CLEAR(own->localsplus[i]);
     own->stacktop = 0;
     Py_CLEAR(own->f_code);
+    Py_CLEAR(fo->f_back); // a running frame's f_back is its `previous`
+    fo->f_lineno = 0;     // and its line is read from prev_instr
     fo->f_frame = f;
     f->frame_obj = reinterpret_cast<PyFrameObject*>(py_ref::borrow(obj).release());
 }
