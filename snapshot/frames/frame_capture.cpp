@@ -73,6 +73,26 @@ py_ref frame_tuple(const chain::frame_view& v)
                                stack.release(), flocals, static_cast<int>(v.mode), link_tuple(v).release(), fo));
 }
 
+bool is_consume_link(PyObject* link)
+{
+    if (!PyTuple_Check(link) || PyTuple_GET_SIZE(link) != 6)
+        return false;
+    const char* kind = PyUnicode_AsUTF8(PyTuple_GET_ITEM(link, 0));
+    return kind != nullptr && std::strcmp(kind, trampoline::link_consume) == 0;
+}
+
+// The data of a "consume" link that resume_chain runs, as of now: the list it fills is the live one,
+// and the generator's handled exception is read again (trampoline.cpp consumer_call's layout).
+std::vector<py_ref> consume_data_now(PyObject* link, cpy::iframe* f)
+{
+    std::vector<py_ref> data;
+    for (Py_ssize_t i = 1; i < PyTuple_GET_SIZE(link); i++)
+        data.push_back(py_ref::borrow(PyTuple_GET_ITEM(link, i)));
+    auto* gen = reinterpret_cast<PyGenObject*>(reinterpret_cast<char*>(f) - offsetof(PyGenObject, gi_iframe));
+    data[2] = py_ref::borrow(gen->gi_exc_state.exc_value);
+    return data;
+}
+
 } // namespace
 
 PyObject* null_sentinel()
@@ -133,8 +153,22 @@ walk_result walk(PyFrameObject* frame, PyObject* base_code, resume_mode innermos
         outer.frame = g;
         outer.mode = resume_after;
         // A running generator's frame was entered from gen_send_ex (C), even when a resume drives it:
-        // only the FOR_ITER trampoline knows how to give it back to its generator.
-        if (!generator_frame && (!f->is_entry || driven_by_resume(f)))
+        // only the FOR_ITER trampoline knows how to give it back to its generator, and a consumer that
+        // resume_chain emulates (its caller, not run yet, still waits in the CALL) keeps its link.
+        PyObject* carried = generator_frame ? resume_link(f) : nullptr;
+        if (carried != nullptr && is_consume_link(carried))
+        {
+            if (!on_valid_stack(g))
+            {
+                r.blocked = "frame " + location(g, cpy::lasti(g)) + " has no saved stack";
+                return r;
+            }
+            outer.lasti = cpy::lasti(g);
+            outer.depth = g->stacktop - cpy::nlocalsplus(g);
+            r.frames.back().link_kind = trampoline::link_consume;
+            r.frames.back().link_data = consume_data_now(carried, f);
+        }
+        else if (!generator_frame && (!f->is_entry || driven_by_resume(f)))
         {
             if (!on_valid_stack(g))
             {
@@ -148,7 +182,9 @@ walk_result walk(PyFrameObject* frame, PyObject* base_code, resume_mode innermos
         else
         {
             trampoline::bridge b = trampoline::analyse(f, g);
-            if (!b.ok || (generator_frame && (b.kind == nullptr || std::strcmp(b.kind, trampoline::link_generator) != 0)))
+            bool gives_back = b.kind != nullptr && (std::strcmp(b.kind, trampoline::link_generator) == 0 ||
+                                                    std::strcmp(b.kind, trampoline::link_consume) == 0);
+            if (!b.ok || (generator_frame && !gives_back))
             {
                 r.blocked = generator_frame && b.ok ? "a running generator " + to_string(f->f_code->co_qualname) +
                                                           "() is on the stack"

@@ -229,7 +229,7 @@ void adopt_frame_object(cpy::iframe* f, PyObject* obj)
 // Allocates and fills one frame (FRAME_SPECIALS_SIZE + nlocalsplus + stacksize slots, as _PyFrame_Push).
 owned_frame build(const parsed_frame& p, cpy::iframe* previous)
 {
-    if (has_kind(p.link, trampoline::link_generator))
+    if (has_kind(p.link, trampoline::link_generator) || has_kind(p.link, trampoline::link_consume))
         return build_in_generator(p, previous);
     auto* co = reinterpret_cast<PyCodeObject*>(p.code);
     auto* func = reinterpret_cast<PyFunctionObject*>(p.func);
@@ -340,9 +340,9 @@ void enter_generator(PyThreadState* ts, cpy::iframe* f)
 }
 
 // gen_send_ex2 after _PyEval_EvalFrame, as gen_iternext sees it: a yield keeps the frame in the generator
-// and its value is the loop's; a return clears the generator and ends the loop (*returned); an escaping
-// StopIteration becomes RuntimeError (PEP 479).
-PyObject* leave_generator(PyThreadState* ts, cpy::iframe* f, PyObject* result, bool* returned)
+// and its value is the loop's; a return clears the generator and ends the loop (*returned, the value in
+// *return_value); an escaping StopIteration becomes RuntimeError (PEP 479).
+PyObject* leave_generator(PyThreadState* ts, cpy::iframe* f, PyObject* result, bool* returned, py_ref* return_value)
 {
     PyGenObject* gen = generator_of(f);
     if (gen->gi_frame_state == FRAME_EXECUTING)
@@ -354,7 +354,7 @@ PyObject* leave_generator(PyThreadState* ts, cpy::iframe* f, PyObject* result, b
         return result;
     if (result != nullptr)
     {
-        Py_DECREF(result);
+        *return_value = py_ref::steal(result);
         result = nullptr;
         *returned = true;
     }
@@ -415,6 +415,21 @@ PyObject* filter_result(PyObject* link, PyObject* verdict)
     return PyIter_Next(PyTuple_GET_ITEM(link, 2));
 }
 
+// Runs one restored frame (as gen_send_ex2 does for a generator's): its result, or NULL with an error.
+PyObject* run_frame(PyThreadState* ts, cpy::iframe* f, int throwflag, bool* generator_returned, py_ref* return_value)
+{
+    bool in_generator = f->owner == FRAME_OWNED_BY_GENERATOR;
+    _PyInterpreterFrame* saved = ts->cframe->current_frame;
+    ts->cframe->current_frame = f->previous; // the eval loop links f->previous from this
+    if (in_generator)
+        enter_generator(ts, f);
+    PyObject* result = _PyInterpreterState_GetEvalFrameFunc(ts->interp)(ts, f, throwflag); // honours PEP 523
+    ts->cframe->current_frame = saved;
+    if (in_generator)
+        result = leave_generator(ts, f, result, generator_returned, return_value);
+    return result;
+}
+
 // Empties the captured lists so that values die when the restored frames drop them, not when the
 // snapshot payload is freed (finalizers run at the same point as in an uninterrupted run).
 void consume(PyObject* frames)
@@ -429,9 +444,13 @@ void consume(PyObject* frames)
                 throw python_error();
         }
         // The adopted frame object belongs to the restored frame now: a finished frame copies its
-        // locals into it (clear_frame), so the captured list must not keep it alive.
-        if (PyTuple_GET_SIZE(t) > 8 && PyTuple_GET_ITEM(t, 8) != Py_None)
-            check_status(PyList_SetItem(frames, i, check(PyTuple_GetSlice(t, 0, 8)).release()));
+        // locals into it (clear_frame), so the captured list must not keep it alive. The link is
+        // resume_chain's from now on: a generator it holds must die when the C layer would have
+        // dropped it (a consumer that stops early closes it at once: its `finally` runs there).
+        py_ref slim = check(PyTuple_New(8));
+        for (Py_ssize_t k = 0; k < 8; k++)
+            PyTuple_SET_ITEM(slim.get(), k, py_ref::borrow(k == 7 ? Py_None : PyTuple_GET_ITEM(t, k)).release());
+        check_status(PyList_SetItem(frames, i, slim.release()));
     }
 }
 
@@ -528,16 +547,28 @@ py_ref resume_chain(PyObject* frames, PyObject* exc_value, PyObject* send_value,
     for (Py_ssize_t i = n - 1; i >= 0; i--)
     {
         cpy::iframe* f = owned[static_cast<size_t>(i)].get();
-        bool in_generator = f->owner == FRAME_OWNED_BY_GENERATOR;
-        _PyInterpreterFrame* saved = ts->cframe->current_frame;
-        ts->cframe->current_frame = f->previous; // the eval loop links f->previous from this
-        if (in_generator)
-            enter_generator(ts, f);
-        result = _PyInterpreterState_GetEvalFrameFunc(ts->interp)(ts, f, throwflag); // honours PEP 523
-        ts->cframe->current_frame = saved;
         bool generator_returned = false;
-        if (in_generator)
-            result = leave_generator(ts, f, result, &generator_returned);
+        py_ref return_value;
+        result = run_frame(ts, f, throwflag, &generator_returned, &return_value);
+        if (i > 0 && has_kind(links[static_cast<size_t>(i)].get(), trampoline::link_consume))
+        {
+            // the rest of the native consumer: it takes items until it has its result
+            for (bool again = true; again;)
+            {
+                result = trampoline::consume_outcome(links[static_cast<size_t>(i)].get(), result, generator_returned,
+                                                     return_value.release(), &again);
+                if (!again)
+                    break;
+                f->previous = owned[static_cast<size_t>(i - 1)].get();
+                push(f, py_ref::borrow(Py_None).release()); // gen_send_ex2 sends None into the yield
+                generator_returned = false;
+                result = run_frame(ts, f, 0, &generator_returned, &return_value);
+            }
+            generator_returned = false;
+            // the consumer's result goes in as is; dropping the link drops the consumer's generator
+            running[static_cast<size_t>(i)] = nullptr;
+            links[static_cast<size_t>(i)] = py_ref::borrow(Py_None);
+        }
         running[static_cast<size_t>(i)] = nullptr;
         owned[static_cast<size_t>(i)].reset();
         if (i == 0)

@@ -179,6 +179,21 @@ std::string transient_state(const chain::walk_result& w)
     return {};
 }
 
+// Empty when the chain from `frame` can be captured now. The walk's references are dropped before the
+// caller goes on: a consumer's partial list is recognised by its single reference (partial_list.cpp).
+std::string why_not_capturable(PyFrameObject* frame, PyObject* base)
+{
+    chain::walk_result w = chain::walk(frame, base, resume_before);
+    if (w.blocked.empty())
+        w.blocked = transient_state(w);
+    for (size_t i = 1; w.blocked.empty() && i < w.frames.size(); i++)
+    {
+        if (is_private(w.frames[i].frame)) // the engine's own code (checkpoint() saving) is never captured
+            w.blocked = "the engine itself is running";
+    }
+    return w.blocked;
+}
+
 // A backward jump about to execute is a point like the start of a line: the jump has not run, and only
 // the loop's own iterators are on the stack (no KW_NAMES or call in progress).
 bool at_backward_jump(PyFrameObject* frame)
@@ -197,18 +212,11 @@ int tracer(PyObject*, PyFrameObject* frame, int what, PyObject*)
     PyObject* base = s.config.base_code.get();
     if (base == nullptr || is_private(cpy::of(frame)))
         return 0;
-    chain::walk_result w = chain::walk(frame, base, resume_before);
-    if (w.blocked.empty())
-        w.blocked = transient_state(w);
-    for (size_t i = 1; w.blocked.empty() && i < w.frames.size(); i++)
-    {
-        if (is_private(w.frames[i].frame)) // the engine's own code (checkpoint() saving) is never captured
-            w.blocked = "the engine itself is running";
-    }
-    if (!w.blocked.empty())
+    std::string blocked = why_not_capturable(frame, base);
+    if (!blocked.empty())
     {
         s.deferred++;
-        return timed_out() ? abandon(w.blocked) : 0;
+        return timed_out() ? abandon(blocked) : 0;
     }
     s.capturable++;
     if (s.config.count_only)

@@ -4,6 +4,7 @@
 #include "trampoline.hpp"
 
 #include "bytecode.hpp"
+#include "partial_list.hpp"
 
 #include <cstring>
 #include <map>
@@ -342,6 +343,128 @@ bool build_class_call(PyObject* callable, cpy::iframe* callee, cpy::iframe* call
     return true;
 }
 
+// A builtin function of the builtins module named `name` (not a shadowing Python function).
+bool is_builtin(PyObject* callable, const char* name)
+{
+    if (!PyCFunction_Check(callable))
+        return false;
+    auto* fn = reinterpret_cast<PyCFunctionObject*>(callable);
+    return std::strcmp(fn->m_ml->ml_name, name) == 0 && fn->m_self != nullptr && PyModule_Check(fn->m_self) &&
+           std::strcmp(PyModule_GetName(fn->m_self), "builtins") == 0;
+}
+
+// The C method `name` of `type` as the callable of a call: the method form of LOAD_METHOD (x = the
+// method descriptor, self below the arguments) or a bound builtin method (x = NULL). *self receives the
+// object it is bound to.
+bool is_c_method(PyObject* x, PyObject* y, PyTypeObject* type, const char* name, PyObject** self)
+{
+    if (x != nullptr && Py_IS_TYPE(x, &PyMethodDescr_Type))
+    {
+        auto* d = reinterpret_cast<PyMethodDescrObject*>(x);
+        *self = y;
+        return d->d_common.d_type == type && std::strcmp(d->d_method->ml_name, name) == 0 && PyObject_TypeCheck(y, type);
+    }
+    if (x == nullptr && PyCFunction_Check(y))
+    {
+        auto* fn = reinterpret_cast<PyCFunctionObject*>(y);
+        *self = fn->m_self;
+        return std::strcmp(fn->m_ml->ml_name, name) == 0 && fn->m_self != nullptr && PyObject_TypeCheck(fn->m_self, type);
+    }
+    return false;
+}
+
+// A native consumer running a generator (the callee, entered from gen_send_ex2) for one CALL. Their only
+// state besides the generator is the list list_extend fills (Objects/listobject.c; a new list for
+// list() / sorted() / str.join() via PySequence_List, `self` for list.extend), or none at all:
+// - list(it)          list_vectorcall -> list_extend(new, it); returns the list
+// - sorted(it, **kw)  PySequence_List(it), then list.sort(**kw); returns the list
+// - sep.join(it)      str / bytes join: PySequence_Fast(it) -> PySequence_List, then joins it
+// - lst.extend(it)    list_extend(lst, it); returns None
+// - any(it), all(it)  stop at the first true / false item
+// - next(g[, d]), g.send(v): gen_iternext / gen_send_ex once: the yield is the result, a return raises
+//   StopIteration (or gives next's default).
+// The generator must be the iterator the consumer holds: the argument itself, or what a Python
+// generator-function __iter__ of the argument made (slot_tp_iter) for the collecting consumers.
+bool consumer_call(PyObject* x, PyObject* y, cpy::iframe* callee, cpy::iframe* caller, int base, int nargs,
+                   PyObject* kwnames, bridge& b)
+{
+    if (callee->owner != FRAME_OWNED_BY_GENERATOR || callee->previous != caller)
+        return false;
+    auto* gen = reinterpret_cast<PyGenObject*>(reinterpret_cast<char*>(callee) - offsetof(PyGenObject, gi_iframe));
+    if (!PyGen_CheckExact(reinterpret_cast<PyObject*>(gen)) || gen->gi_frame_state != FRAME_EXECUTING)
+        return false;
+    Py_ssize_t nkw = kwnames != nullptr ? PyTuple_GET_SIZE(kwnames) : 0;
+    if (nargs < 1 || nkw > nargs - 1)
+        return false;
+    PyObject* arg = slot(caller, base + 2);
+    bool arg_is_gen = arg == reinterpret_cast<PyObject*>(gen);
+    PyObject* iter = type_lookup(reinterpret_cast<PyObject*>(Py_TYPE(arg)), "__iter__");
+    bool iter_made_gen = !arg_is_gen && iter != nullptr && PyFunction_Check(iter) &&
+                         PyFunction_GET_CODE(iter) == reinterpret_cast<PyObject*>(gen->gi_code);
+    PyObject* self = nullptr;
+    const char* how = nullptr;
+    py_ref list, extra = py_ref::borrow(Py_None);
+    bool takes_iterable = true; // iter(arg) is the generator, not only arg itself
+    if (x == nullptr && is_builtin(y, "sorted") && nargs - nkw == 1)
+    {
+        how = "sorted";
+        py_ref args;
+        call_arguments(caller, base + 2, nargs, kwnames, args, extra);
+    }
+    else if (nkw != 0)
+        return false;
+    else if (x == nullptr && y == reinterpret_cast<PyObject*>(&PyList_Type) && nargs == 1)
+        how = "list";
+    else if (nargs == 1 && (is_c_method(x, y, &PyUnicode_Type, "join", &self) || is_c_method(x, y, &PyBytes_Type, "join", &self)))
+    {
+        how = "join";
+        extra = py_ref::borrow(self);
+    }
+    else if (nargs == 1 && is_c_method(x, y, &PyList_Type, "extend", &self))
+    {
+        how = "extend";
+        list = py_ref::borrow(self);
+    }
+    else if (x == nullptr && nargs == 1 && (is_builtin(y, "any") || is_builtin(y, "all")))
+        how = is_builtin(y, "any") ? "any" : "all";
+    else if (x == nullptr && nargs <= 2 && is_builtin(y, "next"))
+    {
+        how = "next";
+        takes_iterable = false;
+        if (nargs == 2)
+            extra = check(PyTuple_Pack(1, slot(caller, base + 3)));
+    }
+    else if (nargs == 1 && is_c_method(x, y, &PyGen_Type, "send", &self))
+    {
+        how = "send";
+        takes_iterable = false;
+        arg_is_gen = self == reinterpret_cast<PyObject*>(gen);
+    }
+    bool collects = how != nullptr && (std::strcmp(how, "list") == 0 || std::strcmp(how, "sorted") == 0 ||
+                                       std::strcmp(how, "join") == 0 || std::strcmp(how, "extend") == 0);
+    if (how == nullptr || !(arg_is_gen || (takes_iterable && iter_made_gen)))
+        return false;
+    if (collects && !list)
+    {
+        std::string why;
+        PyObject* found = partial_list::find(callee, caller, why);
+        if (found == nullptr)
+        {
+            b.why = why;
+            return false;
+        }
+        list = py_ref::borrow(found);
+    }
+    b.ok = true;
+    b.kind = link_consume;
+    b.data.push_back(check(PyUnicode_FromString(how)));
+    b.data.push_back(py_ref::borrow(reinterpret_cast<PyObject*>(gen)));
+    b.data.push_back(py_ref::borrow(gen->gi_exc_state.exc_value));
+    b.data.push_back(list ? std::move(list) : py_ref::borrow(Py_None));
+    b.data.push_back(std::move(extra));
+    return true;
+}
+
 // Generic CALL of a non-Python callable (ceval.c TARGET(CALL), "Callable is not a normal Python
 // function"): the stack holds [X, Y, args...] with X = method or NULL, Y = self or callable until
 // PyObject_Vectorcall returns; then it becomes [result] and execution continues after CALL's caches.
@@ -402,6 +525,8 @@ bridge call_bridge(cpy::iframe* callee, cpy::iframe* caller, const bytecode::cod
     if (x == nullptr && (new_of_class_call(callable, callee, caller, base, precall.oparg, kwnames, b) ||
                          check_hook_call(callable, callee, caller, base, precall.oparg, kwnames, b) ||
                          build_class_call(callable, callee, caller, base, precall.oparg, kwnames, b)))
+        return b;
+    if (consumer_call(x, slot(caller, base + 1), callee, caller, base, precall.oparg, kwnames, b))
         return b;
     b.ok = false;
     return b;
@@ -990,6 +1115,79 @@ PyObject* finish_new(PyObject* link, PyObject* obj)
             return nullptr;
     }
     return result.release();
+}
+
+namespace
+{
+
+// gen_iternext / gen_send_ex after a return: StopIteration carrying the value (none for None).
+PyObject* stop_iteration(PyObject* value)
+{
+    if (value == Py_None)
+        PyErr_SetNone(PyExc_StopIteration);
+    else
+        _PyGen_SetStopIterationValue(value);
+    return nullptr;
+}
+
+PyObject* finish_collecting(const std::string& how, PyObject* list, PyObject* extra)
+{
+    if (how == "list")
+        return py_ref::borrow(list).release();
+    if (how == "extend")
+        return py_ref::borrow(Py_None).release();
+    if (how == "join")
+        return PyObject_CallMethod(extra, "join", "O", list);
+    // builtin_sorted: newlist.sort(*args[1:], **kwargs) and the list is the result
+    py_ref sort = py_ref::steal(PyObject_GetAttrString(list, "sort"));
+    py_ref empty = py_ref::steal(PyTuple_New(0));
+    if (!sort || !empty)
+        return nullptr;
+    py_ref done = py_ref::steal(PyObject_Call(sort.get(), empty.get(), extra == Py_None ? nullptr : extra));
+    return done ? py_ref::borrow(list).release() : nullptr;
+}
+
+} // namespace
+
+PyObject* consume_outcome(PyObject* link, PyObject* yielded, bool returned, PyObject* return_value, bool* again)
+{
+    *again = false;
+    py_ref item = py_ref::steal(yielded);
+    py_ref value = py_ref::steal(return_value);
+    const char* how_c = PyUnicode_AsUTF8(PyTuple_GET_ITEM(link, 1));
+    if (how_c == nullptr)
+        return nullptr;
+    std::string how = how_c;
+    PyObject* list = PyTuple_GET_ITEM(link, 4);
+    PyObject* extra = PyTuple_GET_ITEM(link, 5);
+    if (!item && !returned)
+        return nullptr; // the generator raised: every consumer lets it propagate
+    if (how == "next" || how == "send")
+    {
+        if (item)
+            return item.release();
+        if (how == "next" && extra != Py_None)
+            return py_ref::borrow(PyTuple_GET_ITEM(extra, 0)).release(); // builtin_next's default
+        return stop_iteration(value ? value.get() : Py_None);
+    }
+    if (how == "any" || how == "all")
+    {
+        if (returned)
+            return PyBool_FromLong(how == "all");
+        int truth = PyObject_IsTrue(item.get());
+        if (truth < 0)
+            return nullptr;
+        if ((truth != 0) == (how == "any"))
+            return PyBool_FromLong(how == "any");
+        *again = true;
+        return nullptr;
+    }
+    if (returned)
+        return finish_collecting(how, list, extra);
+    if (PyList_Append(list, item.get()) < 0)
+        return nullptr;
+    *again = true;
+    return nullptr;
 }
 
 } // namespace suspendable::frames::trampoline

@@ -61,6 +61,18 @@ inline constexpr const char* link_build_class = "build_class";
 //             instance of cls, type(obj).tp_init(obj, args, kwargs); the result is the object
 inline constexpr const char* link_new = "new";
 
+//   "consume" (how, generator, its handled exception, list or None, extra)   a generator frame run by a
+//             native consumer called by CALL (see consumer_call): list / sorted (extra: the keywords) /
+//             join (extra: the separator) / extend append each yield to `list`, the others stop at a
+//             yield (any, all, next with extra = (default,) or None, send)
+inline constexpr const char* link_consume = "consume";
+
+// One outcome of a generator a "consume" link runs: a yield (`yielded`, new reference), a return
+// (`returned`, its value as a new reference or NULL), or an error (both empty, exception set). Returns
+// the consumer's result (new reference, or NULL with an exception set), or NULL with *again set when the
+// consumer asks the generator for its next item (send None).
+PyObject* consume_outcome(PyObject* link, PyObject* yielded, bool returned, PyObject* return_value, bool* again);
+
 // The rest of builtins.__build_class__ once the class body returned `cell` (new reference or NULL).
 PyObject* finish_build_class(PyObject* link, PyObject* cell);
 // The rest of type_call once a Python __new__ returned `obj` (new reference or NULL).

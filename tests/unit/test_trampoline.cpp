@@ -549,3 +549,109 @@ TEST_F(trampoline, new_called_by_a_class_call_then_init)
 }
 
 } // namespace
+
+TEST_F(trampoline, generator_consumed_by_list_join_and_sorted)
+{
+    // The consumer's partial list is found and continues from the snapshot's copy; prints show the
+    // restored generator runs exactly the remaining items.
+    run("import io\n"
+        "def gen(n, out):\n"
+        "    for i in range(n):\n"
+        "        if i == 2:\n"
+        "            out.append(snap())\n"
+        "        out.append(i)\n"
+        "        yield str(i)\n"
+        "    return 'ignored'\n"
+        "def main(how):\n"
+        "    out = []\n"
+        "    if how == 'list':\n"
+        "        r = list(gen(4, out))\n"
+        "    elif how == 'join':\n"
+        "        r = '-'.join(gen(4, out))\n"
+        "    else:\n"
+        "        r = sorted(gen(4, out), key=lambda s: -int(s), reverse=False)\n"
+        "    return r, out\n"
+        "expected = {'list': ['0', '1', '2', '3'], 'join': '0-1-2-3', 'sorted': ['3', '2', '1', '0']}\n"
+        "for how in expected:\n"
+        "    captured.clear()\n"
+        "    assert main(how) == (expected[how], [0, 1, 'first', 2, 3]), how\n"
+        "    assert links() == [None, 'consume'], links()\n"
+        "    assert captured[0][0][1][7][1] == how and captured[0][0][1][7][4] in ([], ['0', '1']), captured[0][0][1][7]\n"
+        "    assert resume() == (expected[how], [0, 1, 'resumed', 2, 3]), (how, resume)\n");
+}
+
+TEST_F(trampoline, generator_consumed_by_extend_any_all_next_and_send)
+{
+    run("def gen(out, first):\n"
+        "    x = yield first\n"
+        "    out.append(('sent', x))\n"
+        "    out.append(snap())\n"
+        "    yield 5\n"
+        "    yield 0\n"
+        "    out.append('after')\n"
+        "    return 7\n"
+        "def main(how):\n"
+        "    out = []\n"
+        "    g = gen(out, 1 if how == 'all' else 0)\n"
+        "    if how == 'extend':\n"
+        "        acc = ['a']\n"
+        "        acc.extend(g)\n"
+        "        return acc, out\n"
+        "    if how in ('any', 'all'):\n"
+        "        return (any if how == 'any' else all)(g), out\n"
+        "    next(g)\n"
+        "    if how == 'send':\n"
+        "        r = g.send('s')\n"
+        "    else:\n"
+        "        r = next(g, 'default')\n"
+        "    return r, list(g), out\n"
+        "expected = {\n"
+        "    'extend': lambda how: (['a', 0, 5, 0], [('sent', None), how, 'after']),\n"
+        "    'any': lambda how: (True, [('sent', None), how]),\n"
+        "    'all': lambda how: (False, [('sent', None), how]),\n"
+        "    'send': lambda how: (5, [0], [('sent', 's'), how, 'after']),\n"
+        "    'next': lambda how: (5, [0], [('sent', None), how, 'after']),\n"
+        "}\n"
+        "for how, want in expected.items():\n"
+        "    captured.clear()\n"
+        "    assert main(how) == want('first'), (how, main)\n"
+        "    assert links() == [None, 'consume'], links()\n"
+        "    assert resume() == want('resumed'), (how, resume())\n");
+}
+
+TEST_F(trampoline, next_reports_the_return_of_the_generator)
+{
+    run("def gen():\n"
+        "    snap()\n"
+        "    return 'value'\n"
+        "    yield\n"
+        "def main():\n"
+        "    try:\n"
+        "        next(gen())\n"
+        "    except StopIteration as e:\n"
+        "        return ('stop', e.value)\n"
+        "assert main() == ('stop', 'value')\n"
+        "assert links() == [None, 'consume'], links()\n"
+        "assert resume() == ('stop', 'value')\n");
+}
+
+TEST_F(trampoline, nested_joins_and_an_error_inside_a_consumer)
+{
+    run("def letters(w, out):\n"
+        "    for c in w:\n"
+        "        if c == 'y':\n"
+        "            out.append(snap())\n"
+        "        yield c.upper()\n"
+        "def main():\n"
+        "    out = []\n"
+        "    s = ' '.join(''.join(letters(w, out)) for w in ['ab', 'xyz', 'q'])\n"
+        "    try:\n"
+        "        list(int(c) for c in '12x')\n"
+        "    except ValueError as e:\n"
+        "        out.append(str(e))\n"
+        "    return s, out\n"
+        "want = lambda how: ('AB XYZ Q', [how, \"invalid literal for int() with base 10: 'x'\"])\n"
+        "assert main() == want('first')\n"
+        "assert links() == [None, 'consume', 'consume'], links()\n"
+        "assert resume() == want('resumed'), resume()\n");
+}
