@@ -313,6 +313,27 @@ PyObject* apply_link(PyObject* link, PyObject* result)
         return trampoline::finish_build_class(link, result);
     if (std::strcmp(kind, trampoline::link_new) == 0)
         return trampoline::finish_new(link, result);
+    if (std::strcmp(kind, trampoline::link_string) == 0)
+    {
+        // PyObject_Str / PyObject_Repr after the slot returned
+        if (result != nullptr && !PyUnicode_Check(result))
+        {
+            PyErr_Format(PyExc_TypeError, "%U returned non-string (type %.200s)", PyTuple_GET_ITEM(link, 1),
+                         Py_TYPE(result)->tp_name);
+            Py_DECREF(result);
+            return nullptr;
+        }
+        return result;
+    }
+    if (std::strcmp(kind, trampoline::link_length) == 0)
+        return trampoline::finish_length(result);
+    if (std::strcmp(kind, trampoline::link_none) == 0)
+    {
+        if (result == nullptr)
+            return nullptr;
+        Py_DECREF(result);
+        return py_ref::borrow(Py_None).release();
+    }
     if (std::strcmp(kind, trampoline::link_getattr) == 0)
     {
         // slot_tp_getattr_hook: AttributeError from __getattribute__ (or a getter) -> __getattr__.

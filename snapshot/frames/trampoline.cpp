@@ -465,6 +465,8 @@ bool consumer_call(PyObject* x, PyObject* y, cpy::iframe* callee, cpy::iframe* c
     return true;
 }
 
+bool builtin_hook_call(PyObject* y, cpy::iframe* callee, cpy::iframe* caller, int base, int nargs, bridge& b);
+
 // Generic CALL of a non-Python callable (ceval.c TARGET(CALL), "Callable is not a normal Python
 // function"): the stack holds [X, Y, args...] with X = method or NULL, Y = self or callable until
 // PyObject_Vectorcall returns; then it becomes [result] and execution continues after CALL's caches.
@@ -527,6 +529,8 @@ bridge call_bridge(cpy::iframe* callee, cpy::iframe* caller, const bytecode::cod
                          build_class_call(callable, callee, caller, base, precall.oparg, kwnames, b)))
         return b;
     if (consumer_call(x, slot(caller, base + 1), callee, caller, base, precall.oparg, kwnames, b))
+        return b;
+    if (x == nullptr && kwnames == nullptr && builtin_hook_call(callable, callee, caller, base, precall.oparg, b))
         return b;
     b.ok = false;
     return b;
@@ -755,6 +759,55 @@ PyObject* descriptor_setter_code(PyObject* owner, PyObject* name, bool del)
         return code_of(f.get());
     }
     return method_code(descr, del ? "__delete__" : "__set__");
+}
+
+// Builtins that call one Python hook of their argument and only check or convert its result:
+// - str(o): type_call -> unicode_new -> PyObject_Str -> slot_tp_str (__str__), or object_str ->
+//   slot_tp_repr (__repr__); repr(o): PyObject_Repr -> slot_tp_repr. The result must be a str;
+// - len(o): PyObject_Size -> slot_sq_length (__len__): index, >= 0, fits Py_ssize_t, then an int;
+// - setattr(o, name, v) / delattr(o, name): PyObject_SetAttr -> __setattr__ / __delattr__, a property's
+//   fset / fdel or a descriptor's __set__ / __delete__; the hook's result is dropped, the builtin
+//   returns None.
+bool builtin_hook_call(PyObject* y, cpy::iframe* callee, cpy::iframe* caller, int base, int nargs, bridge& b)
+{
+    if (nargs < 1)
+        return false;
+    PyObject* obj = slot(caller, base + 2);
+    auto* code = reinterpret_cast<PyObject*>(callee->f_code);
+    PyObject* self = first_argument(callee); // the object, or a descriptor of its type
+    const char* kind = nullptr;
+    const char* hook = nullptr;
+    if (nargs == 1 && (y == reinterpret_cast<PyObject*>(&PyUnicode_Type) || is_builtin(y, "repr")))
+    {
+        // object_str calls tp_repr itself, so PyObject_Str's check names __str__ even then.
+        PyObject* str = type_lookup(reinterpret_cast<PyObject*>(Py_TYPE(obj)), "__str__");
+        hook = is_builtin(y, "repr") ? "__repr__" : "__str__";
+        bool via_repr = is_builtin(y, "repr") ||
+                        (str != nullptr && str == _PyType_Lookup(&PyBaseObject_Type, interned("__str__")));
+        if (self == obj && !PyUnicode_CheckExact(obj) && method_code(obj, via_repr ? "__repr__" : "__str__") == code)
+            kind = link_string;
+    }
+    else if (nargs == 1 && is_builtin(y, "len") && self == obj && method_code(obj, "__len__") == code)
+        kind = link_length;
+    else if ((nargs == 3 && is_builtin(y, "setattr")) || (nargs == 2 && is_builtin(y, "delattr")))
+    {
+        bool del = nargs == 2;
+        PyObject* name = slot(caller, base + 3);
+        if (!PyUnicode_CheckExact(name))
+            return false;
+        bool hook = self == obj && method_code(obj, del ? "__delattr__" : "__setattr__") == code;
+        bool descriptor = (self == obj || self == _PyType_Lookup(Py_TYPE(obj), name)) &&
+                          descriptor_setter_code(obj, name, del) == code;
+        if (hook || descriptor)
+            kind = link_none;
+    }
+    if (kind == nullptr)
+        return false;
+    b.ok = true;
+    b.kind = kind;
+    if (hook != nullptr)
+        b.data.push_back(check(PyUnicode_FromString(hook)));
+    return true;
 }
 
 // Stores and deletes through Python hooks, whose result the C slot drops (slot_tp_setattro,
@@ -1095,6 +1148,26 @@ PyObject* finish_build_class(PyObject* link, PyObject* cell)
         }
     }
     return cls.release();
+}
+
+PyObject* finish_length(PyObject* res)
+{
+    // typeobject.c slot_sq_length, then bltinmodule.c builtin_len
+    py_ref owned = py_ref::steal(res);
+    if (!owned)
+        return nullptr;
+    py_ref index = py_ref::steal(_PyNumber_Index(owned.get()));
+    if (!index)
+        return nullptr;
+    if (Py_SIZE(index.get()) < 0)
+    {
+        PyErr_SetString(PyExc_ValueError, "__len__() should return >= 0");
+        return nullptr;
+    }
+    Py_ssize_t len = PyNumber_AsSsize_t(index.get(), PyExc_OverflowError);
+    if (len < 0)
+        return nullptr;
+    return PyLong_FromSsize_t(len);
 }
 
 PyObject* finish_new(PyObject* link, PyObject* obj)

@@ -60,6 +60,12 @@ inline constexpr const char* link_build_class = "build_class";
 //   "new" (cls, args, kwargs or None)   a class's Python __new__ run by type_call (slot_tp_new): on an
 //             instance of cls, type(obj).tp_init(obj, args, kwargs); the result is the object
 inline constexpr const char* link_new = "new";
+//   "string" (hook)   str() / repr() running a Python __str__ / __repr__: the result must be a str
+//   "length" ()       len() running a Python __len__: checked and converted as slot_sq_length does
+//   "none" ()         setattr() / delattr() running a hook: its result is dropped, the builtin's is None
+inline constexpr const char* link_string = "string";
+inline constexpr const char* link_length = "length";
+inline constexpr const char* link_none = "none";
 
 //   "consume" (how, generator, its handled exception, list or None, extra)   a generator frame run by a
 //             native consumer called by CALL (see consumer_call): list / sorted (extra: the keywords) /
@@ -75,6 +81,8 @@ PyObject* consume_outcome(PyObject* link, PyObject* yielded, bool returned, PyOb
 
 // The rest of builtins.__build_class__ once the class body returned `cell` (new reference or NULL).
 PyObject* finish_build_class(PyObject* link, PyObject* cell);
+// The rest of builtin len() once a Python __len__ returned `res` (new reference or NULL).
+PyObject* finish_length(PyObject* res);
 // The rest of type_call once a Python __new__ returned `obj` (new reference or NULL).
 PyObject* finish_new(PyObject* link, PyObject* obj);
 
