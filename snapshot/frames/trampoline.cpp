@@ -284,10 +284,29 @@ bool check_hook_call(PyObject* callable, cpy::iframe* callee, cpy::iframe* calle
     return true;
 }
 
+// enum._EnumDict, the namespace EnumType.__prepare__ gives an enum class body, looked up once. graph.py
+// saves it item by item with dict's own __setitem__ and its attributes, so it reads the same after a
+// resume; other mappings from __prepare__ are not claimed (their pickling may run their __setitem__).
+PyTypeObject* enum_dict_type()
+{
+    static PyObject* type = [] {
+        py_ref mod = py_ref::steal(import_module("enum"));
+        py_ref t = mod ? py_ref::steal(PyObject_GetAttrString(mod.get(), "_EnumDict")) : py_ref();
+        if (!t || !PyType_Check(t.get()))
+        {
+            PyErr_Clear();
+            return static_cast<PyObject*>(nullptr);
+        }
+        return t.release();
+    }();
+    return reinterpret_cast<PyTypeObject*>(type);
+}
+
 // builtins.__build_class__(func, name, *bases, **kwds) running a class body (bltinmodule.c): the body
 // runs with ns = __prepare__'s mapping as f_locals; when it returns the cell, __build_class__ calls
 // meta(name, bases, ns, **mkw) and checks __classcell__. Claimed when every base is a type (update_bases
-// then returns the bases unchanged: no __mro_entries__, no __orig_bases__) and ns is an exact dict. The
+// then returns the bases unchanged: no __mro_entries__, no __orig_bases__) and ns is an exact dict or an
+// enum class body's _EnumDict. The
 // metaclass is computed here exactly as __build_class__ did (explicit `metaclass=` or type(bases[0]),
 // then _PyType_CalculateMetaclass, which runs no Python code).
 bool build_class_call(PyObject* callable, cpy::iframe* callee, cpy::iframe* caller, int base, int nargs,
@@ -299,7 +318,8 @@ bool build_class_call(PyObject* callable, cpy::iframe* callee, cpy::iframe* call
     Py_ssize_t npos = nargs - nkw;
     PyObject* func = slot(caller, base + 2);
     PyObject* ns = callee->f_locals;
-    if (npos < 2 || func != reinterpret_cast<PyObject*>(callee->f_func) || ns == nullptr || !PyDict_CheckExact(ns))
+    if (npos < 2 || func != reinterpret_cast<PyObject*>(callee->f_func) || ns == nullptr ||
+        !(PyDict_CheckExact(ns) || Py_IS_TYPE(ns, enum_dict_type())))
         return false;
     py_ref bases = check(PyTuple_New(npos - 2));
     for (Py_ssize_t i = 2; i < npos; i++)

@@ -710,3 +710,26 @@ TEST_F(trampoline, str_repr_len_setattr_and_delattr_hooks)
         "    log = [] if how == 'bad' else ['resumed']\n"
         "    assert resume() == (want, log), (how, resume())\n");
 }
+
+TEST_F(trampoline, enum_class_body_with_its_enum_dict)
+{
+    // The body's namespace is an enum._EnumDict: it travels with its recorded members (auto() values,
+    // _ignore_) and the class is created by EnumType on resume.
+    run("import enum\n"
+        "def main():\n"
+        "    class Color(enum.Enum):\n"
+        "        _ignore_ = ['tmp']\n"
+        "        RED = enum.auto()\n"
+        "        GREEN = enum.auto()\n"
+        "        LABEL = len(snap())\n"
+        "        BLUE = enum.auto()\n"
+        "        tmp = 5\n"
+        "        def describe(self):\n"
+        "            return self.name.lower()\n"
+        "    return [(m.name, m.value, m.describe()) for m in Color], hasattr(Color, 'tmp')\n"
+        "def members(n):\n"
+        "    return [('RED', 1, 'red'), ('GREEN', 2, 'green'), ('LABEL', n, 'label'), ('BLUE', n + 1, 'blue')], False\n"
+        "assert main() == members(5), main()\n"
+        "assert links() == [None, 'build_class'], links()\n"
+        "assert resume() == members(7), resume()\n");
+}

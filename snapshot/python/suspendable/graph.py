@@ -437,6 +437,16 @@ def _make_cached_property(func, attrname, doc):
     return prop
 
 
+def _make_enum_dict():
+    return enum._EnumDict.__new__(enum._EnumDict)
+
+
+def _fill_enum_dict(d, state):
+    items, attrs = state
+    dict.update(d, items)
+    d.__dict__.update(attrs)
+
+
 def _make_cmp_key(cmp, *obj):
     key = functools.cmp_to_key(cmp)
     return key(*obj) if obj else key
@@ -861,6 +871,11 @@ class Pickler(pickle.Pickler):
     def _reduce_mappingproxy(self, proxy):
         return _make_mappingproxy, (dict(proxy),)
 
+    def _reduce_enum_dict(self, d):
+        # An enum class body's namespace (EnumType.__prepare__). Its items go in with dict's own
+        # __setitem__: _EnumDict.__setitem__ validates and records members, which it already did.
+        return _make_enum_dict, (), (dict(d), dict(vars(d))), None, None, _fill_enum_dict
+
     def _reduce_static_or_class_method(self, m):
         return type(m), (m.__func__,)
 
@@ -1026,6 +1041,7 @@ _REDUCERS = {
     functools._lru_cache_wrapper: Pickler._reduce_lru_cache,
     types.BuiltinFunctionType: Pickler._reduce_builtin_callable,
     types.MethodType: Pickler._reduce_method,
+    enum._EnumDict: Pickler._reduce_enum_dict,
 }
 _REDUCERS.update({view_type: Pickler._reduce_dict_view for view_type in _DICT_VIEWS})
 # Iterators over dicts and sets keep their type (plain pickle turns them into list iterators).
