@@ -183,6 +183,7 @@ walk_result walk(PyFrameObject* frame, PyObject* base_code, resume_mode innermos
         {
             trampoline::bridge b = trampoline::analyse(f, g);
             bool gives_back = b.kind != nullptr && (std::strcmp(b.kind, trampoline::link_generator) == 0 ||
+                                                    std::strcmp(b.kind, trampoline::link_send) == 0 ||
                                                     std::strcmp(b.kind, trampoline::link_consume) == 0);
             if (!b.ok || (generator_frame && !gives_back))
             {

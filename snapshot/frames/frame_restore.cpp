@@ -229,7 +229,8 @@ void adopt_frame_object(cpy::iframe* f, PyObject* obj)
 // Allocates and fills one frame (FRAME_SPECIALS_SIZE + nlocalsplus + stacksize slots, as _PyFrame_Push).
 owned_frame build(const parsed_frame& p, cpy::iframe* previous)
 {
-    if (has_kind(p.link, trampoline::link_generator) || has_kind(p.link, trampoline::link_consume))
+    if (has_kind(p.link, trampoline::link_generator) || has_kind(p.link, trampoline::link_send) ||
+        has_kind(p.link, trampoline::link_consume))
         return build_in_generator(p, previous);
     auto* co = reinterpret_cast<PyCodeObject*>(p.code);
     auto* func = reinterpret_cast<PyFunctionObject*>(p.func);
@@ -298,7 +299,7 @@ PyObject* apply_link(PyObject* link, PyObject* result)
                                                                : trampoline::finish_compare(link);
     }
     if (std::strcmp(kind, trampoline::link_next) == 0 || std::strcmp(kind, trampoline::link_generator) == 0 ||
-        std::strcmp(kind, trampoline::link_discard) == 0)
+        std::strcmp(kind, trampoline::link_send) == 0 || std::strcmp(kind, trampoline::link_discard) == 0)
         return result; // (discard: only an error reaches here, and it propagates) // the loop value; the end of the loop is handled by the resume loop
     if (std::strcmp(kind, trampoline::link_truth) == 0)
     {
@@ -413,6 +414,19 @@ bool exit_for_loop(PyObject* link, cpy::iframe* outer)
     Py_XDECREF(iterator);
     outer->prev_instr = _PyCode_CODE(outer->f_code) + target - 1;
     return true;
+}
+
+// SEND after its receiver returned `value` (new reference): it replaces the receiver on top of the outer
+// frame's stack and execution continues at SEND's jump target (link[1]).
+void finish_send(PyObject* link, cpy::iframe* outer, PyObject* value)
+{
+    py_ref owned = py_ref::steal(value != nullptr ? value : py_ref::borrow(Py_None).release());
+    long target = PyLong_AsLong(PyTuple_GET_ITEM(link, 1));
+    if (target <= 0 || target >= Py_SIZE(outer->f_code) || outer->stacktop <= cpy::nlocalsplus(outer))
+        throw std::logic_error("restored SEND has no receiver to replace");
+    PyObject*& top = outer->localsplus[outer->stacktop - 1];
+    Py_XSETREF(top, owned.release());
+    outer->prev_instr = _PyCode_CODE(outer->f_code) + target - 1;
 }
 
 bool is_filter(PyObject* link)
@@ -594,6 +608,14 @@ py_ref resume_chain(PyObject* frames, PyObject* exc_value, PyObject* send_value,
         owned[static_cast<size_t>(i)].reset();
         if (i == 0)
             break;
+        if (generator_returned && has_kind(links[static_cast<size_t>(i)].get(), trampoline::link_send))
+        {
+            // SEND's PYGEN_RETURN: the return value replaces the receiver, then the jump
+            finish_send(links[static_cast<size_t>(i)].get(), owned[static_cast<size_t>(i - 1)].get(), return_value.release());
+            links[static_cast<size_t>(i)].reset();
+            throwflag = 0;
+            continue;
+        }
         if (generator_returned)
         {
             // gen_iternext returned NULL without an error: FOR_ITER leaves the loop

@@ -992,6 +992,36 @@ bridge next_bridge(cpy::iframe* callee, cpy::iframe* caller, const bytecode::ins
     return b;
 }
 
+// SEND (yield from / await, ceval.c TARGET(SEND)): [receiver, v] -> v is popped into a C local, then
+// gen_send_ex2 (or, while tracing, tp_iternext / send) runs the receiver. A yield pushes the value
+// ([receiver, value], the next instruction yields it on); a return replaces the receiver by the value
+// and jumps by oparg. v is consumed before the call: nothing else is held in C. No caches.
+bridge send_bridge(cpy::iframe* callee, cpy::iframe* caller, const bytecode::instruction& ins)
+{
+    bridge b;
+    b.why = "a generator delegating with yield from";
+    int d = depth_before(caller, ins);
+    if (d < 2)
+    {
+        b.why = unknown_stack;
+        return b;
+    }
+    PyObject* receiver = slot(caller, d - 2);
+    if (!PyGen_CheckExact(receiver))
+        return b;
+    auto* gen = reinterpret_cast<PyGenObject*>(receiver);
+    if (reinterpret_cast<cpy::iframe*>(gen->gi_iframe) != callee || gen->gi_frame_state != FRAME_EXECUTING)
+        return b;
+    b.ok = true;
+    b.lasti = ins.index;
+    b.depth = d - 1;
+    b.kind = link_send;
+    b.data.push_back(check(PyLong_FromLong(bytecode::jump_target(ins))));
+    b.data.push_back(py_ref::borrow(receiver));
+    b.data.push_back(py_ref::borrow(gen->gi_exc_state.exc_value));
+    return b;
+}
+
 } // namespace
 
 bridge analyse(cpy::iframe* callee, cpy::iframe* caller)
@@ -1045,7 +1075,7 @@ bridge analyse(cpy::iframe* callee, cpy::iframe* caller)
             b = unary_bridge(callee, caller, ins);
             break;
         case SEND:
-            b.why = "a generator delegating with yield from";
+            b = send_bridge(callee, caller, ins);
             break;
         default:
             b.why = "native code (" + opname(ins.opcode) + ")";

@@ -49,6 +49,9 @@ inline constexpr const char* link_filter = "filter";
 //             (gen_iternext -> gen_send_ex2): the frame is rebuilt inside the generator, run as
 //             gen_send_ex2 does; a yield is the loop value, a return ends the loop
 inline constexpr const char* link_generator = "generator";
+//   "send" (target, generator, its handled exception)  a generator frame run by SEND (yield from): a
+//             yield is pushed above the receiver; a return replaces the receiver and jumps to target
+inline constexpr const char* link_send = "send";
 //   "discard" ()                    a store/delete hook (__setattr__, __set__, __setitem__ ...): the C slot
 //             drops the result; nothing is pushed
 inline constexpr const char* link_discard = "discard";

@@ -326,23 +326,37 @@ TEST_F(trampoline, generator_in_a_comprehension_raising)
         "assert resume() == 'generator raised StopIteration'\n");
 }
 
-TEST_F(trampoline, delegating_generator_is_named)
+TEST_F(trampoline, generator_delegated_to_by_yield_from)
 {
-    run("def probe():\n"
-        "    try:\n"
-        "        E.capture_caller(main.__code__, 1)\n"
-        "    except RuntimeError as e:\n"
-        "        errors.append(str(e))\n"
-        "def inner():\n"
-        "    probe()\n"
-        "    yield 1\n"
-        "def outer():\n"
-        "    yield from inner()\n"
-        "def main():\n"
-        "    return [v for v in outer()]\n"
-        "errors = []\n"
-        "main()\n"
-        "assert errors and 'yield from' in errors[0] and 'in outer()' in errors[0], errors\n");
+    // SEND: the inner generator's yields reach the outer one's yield; its return value is the value of
+    // the `yield from` expression; an exception propagates into the outer generator's handler.
+    run("def inner(n):\n"
+        "    for i in range(n):\n"
+        "        if i == 1:\n"
+        "            yield snap()\n"
+        "        yield i\n"
+        "    return 'inner done'\n"
+        "def failing():\n"
+        "    yield 'x'\n"
+        "    yield snap()\n"
+        "    raise KeyError('k')\n"
+        "def outer(how):\n"
+        "    if how == 'values':\n"
+        "        got = yield from inner(3)\n"
+        "        yield got\n"
+        "    else:\n"
+        "        try:\n"
+        "            yield from failing()\n"
+        "        except KeyError as e:\n"
+        "            yield 'caught ' + str(e)\n"
+        "def main(how):\n"
+        "    return [v for v in outer(how)]\n"
+        "want = {'values': lambda s: [0, s, 1, 2, 'inner done'], 'raise': lambda s: ['x', s, \"caught 'k'\"]}\n"
+        "for how in want:\n"
+        "    captured.clear()\n"
+        "    assert main(how) == want[how]('first'), main(how)\n"
+        "    assert links() == [None, None, 'generator', 'send'], links()\n"
+        "    assert resume() == want[how]('resumed')\n");
 }
 
 TEST_F(trampoline, stateful_native_code_blocks_the_capture)
