@@ -326,6 +326,8 @@ PyObject* apply_link(PyObject* link, PyObject* result)
         }
         return result;
     }
+    if (std::strcmp(kind, trampoline::link_print) == 0)
+        return trampoline::finish_print(link, result);
     if (std::strcmp(kind, trampoline::link_length) == 0)
         return trampoline::finish_length(result);
     if (std::strcmp(kind, trampoline::link_none) == 0)

@@ -486,6 +486,7 @@ bool consumer_call(PyObject* x, PyObject* y, cpy::iframe* callee, cpy::iframe* c
 }
 
 bool builtin_hook_call(PyObject* y, cpy::iframe* callee, cpy::iframe* caller, int base, int nargs, bridge& b);
+bool print_call(PyObject* y, cpy::iframe* callee, cpy::iframe* caller, int base, int nargs, PyObject* kwnames, bridge& b);
 
 // Generic CALL of a non-Python callable (ceval.c TARGET(CALL), "Callable is not a normal Python
 // function"): the stack holds [X, Y, args...] with X = method or NULL, Y = self or callable until
@@ -551,6 +552,8 @@ bridge call_bridge(cpy::iframe* callee, cpy::iframe* caller, const bytecode::cod
     if (consumer_call(x, slot(caller, base + 1), callee, caller, base, precall.oparg, kwnames, b))
         return b;
     if (x == nullptr && kwnames == nullptr && builtin_hook_call(callable, callee, caller, base, precall.oparg, b))
+        return b;
+    if (x == nullptr && print_call(callable, callee, caller, base, precall.oparg, kwnames, b))
         return b;
     b.ok = false;
     return b;
@@ -827,6 +830,66 @@ bool builtin_hook_call(PyObject* y, cpy::iframe* callee, cpy::iframe* caller, in
     b.kind = kind;
     if (hook != nullptr)
         b.data.push_back(check(PyUnicode_FromString(hook)));
+    return true;
+}
+
+// print(*args, sep=, end=, file=, flush=) converting one argument with a Python __str__ (or, through
+// object_str, __repr__): builtin_print_impl writes each argument with PyFile_WriteObject (file.write of
+// PyObject_Str(arg)), separated by sep, then end, then flushes. Its state is the index of the argument
+// being converted, told by identity (an object passed twice is not claimed). sep / end were checked
+// to be str or None before any conversion; flush is claimed only as a bool (converting anything else
+// again would run its __bool__ twice). The "print" link writes the rest on resume.
+bool print_call(PyObject* y, cpy::iframe* callee, cpy::iframe* caller, int base, int nargs, PyObject* kwnames, bridge& b)
+{
+    if (!is_builtin(y, "print"))
+        return false;
+    py_ref args, kwargs;
+    call_arguments(caller, base + 2, nargs, kwnames, args, kwargs);
+    PyObject* self = first_argument(callee);
+    Py_ssize_t index = -1;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(args.get()); i++)
+    {
+        if (PyTuple_GET_ITEM(args.get(), i) != self)
+            continue;
+        if (index >= 0)
+            return false;
+        index = i;
+    }
+    if (index < 0 || PyUnicode_CheckExact(self))
+        return false;
+    PyObject* options[4] = {Py_None, Py_None, Py_None, Py_False}; // sep, end, file, flush
+    const char* names[4] = {"sep", "end", "file", "flush"};
+    if (kwargs.get() != Py_None)
+    {
+        PyObject *key, *value;
+        Py_ssize_t pos = 0;
+        while (PyDict_Next(kwargs.get(), &pos, &key, &value))
+        {
+            int k = 0;
+            while (k < 4 && PyUnicode_CompareWithASCIIString(key, names[k]) != 0)
+                k++;
+            if (k == 4)
+                return false;
+            options[k] = value;
+        }
+    }
+    for (int k = 0; k < 2; k++)
+    {
+        if (options[k] != Py_None && (!PyUnicode_Check(options[k]) || options[k] == self))
+            return false;
+    }
+    if (!PyBool_Check(options[3]))
+        return false;
+    PyObject* str = type_lookup(reinterpret_cast<PyObject*>(Py_TYPE(self)), "__str__");
+    bool via_repr = str != nullptr && str == _PyType_Lookup(&PyBaseObject_Type, interned("__str__"));
+    if (method_code(self, via_repr ? "__repr__" : "__str__") != reinterpret_cast<PyObject*>(callee->f_code))
+        return false;
+    b.ok = true;
+    b.kind = link_print;
+    b.data.push_back(check(PyLong_FromSsize_t(index)));
+    b.data.push_back(std::move(args));
+    for (PyObject* option : options)
+        b.data.push_back(py_ref::borrow(option));
     return true;
 }
 
@@ -1198,6 +1261,54 @@ PyObject* finish_build_class(PyObject* link, PyObject* cell)
         }
     }
     return cls.release();
+}
+
+PyObject* finish_print(PyObject* link, PyObject* str)
+{
+    // bltinmodule.c builtin_print_impl from inside PyFile_WriteObject(args[index]) (fileobject.c)
+    py_ref value = py_ref::steal(str);
+    if (!value)
+        return nullptr;
+    if (!PyUnicode_Check(value.get()))
+    {
+        PyErr_Format(PyExc_TypeError, "__str__ returned non-string (type %.200s)", Py_TYPE(value.get())->tp_name);
+        return nullptr;
+    }
+    Py_ssize_t index = PyLong_AsSsize_t(PyTuple_GET_ITEM(link, 1));
+    PyObject* args = PyTuple_GET_ITEM(link, 2);
+    PyObject* sep = PyTuple_GET_ITEM(link, 3);
+    PyObject* end = PyTuple_GET_ITEM(link, 4);
+    PyObject* file = PyTuple_GET_ITEM(link, 5);
+    if (file == Py_None)
+    {
+        file = PySys_GetObject("stdout"); // borrowed; the resumed process's stream
+        if (file == nullptr)
+        {
+            PyErr_SetString(PyExc_RuntimeError, "lost sys.stdout");
+            return nullptr;
+        }
+        if (file == Py_None)
+            return py_ref::borrow(Py_None).release();
+    }
+    py_ref keep_file = py_ref::borrow(file);
+    py_ref written = py_ref::steal(PyObject_CallMethod(file, "write", "O", value.get()));
+    if (!written)
+        return nullptr;
+    for (Py_ssize_t i = index + 1; i < PyTuple_GET_SIZE(args); i++)
+    {
+        int err = sep == Py_None ? PyFile_WriteString(" ", file) : PyFile_WriteObject(sep, file, Py_PRINT_RAW);
+        if (err != 0 || PyFile_WriteObject(PyTuple_GET_ITEM(args, i), file, Py_PRINT_RAW) != 0)
+            return nullptr;
+    }
+    if ((end == Py_None ? PyFile_WriteString("\n", file) : PyFile_WriteObject(end, file, Py_PRINT_RAW)) != 0)
+        return nullptr;
+    if (PyTuple_GET_ITEM(link, 6) == Py_True)
+    {
+        py_ref flushed = py_ref::steal(PyObject_CallMethod(file, "flush", nullptr));
+        if (!flushed)
+            return nullptr;
+    }
+    return py_ref::borrow(Py_None).release();
 }
 
 PyObject* finish_length(PyObject* res)

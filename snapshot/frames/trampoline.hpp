@@ -69,6 +69,9 @@ inline constexpr const char* link_new = "new";
 inline constexpr const char* link_string = "string";
 inline constexpr const char* link_length = "length";
 inline constexpr const char* link_none = "none";
+//   "print" (index, args, sep, end, file, flush)   print() converting args[index] with a Python __str__ /
+//             __repr__: writes that string, then the rest of the arguments, end and the flush
+inline constexpr const char* link_print = "print";
 
 //   "consume" (how, generator, its handled exception, list or None, extra)   a generator frame run by a
 //             native consumer called by CALL (see consumer_call): list / sorted (extra: the keywords) /
@@ -84,6 +87,8 @@ PyObject* consume_outcome(PyObject* link, PyObject* yielded, bool returned, PyOb
 
 // The rest of builtins.__build_class__ once the class body returned `cell` (new reference or NULL).
 PyObject* finish_build_class(PyObject* link, PyObject* cell);
+// The rest of print() once the argument's __str__ returned `str` (new reference or NULL).
+PyObject* finish_print(PyObject* link, PyObject* str);
 // The rest of builtin len() once a Python __len__ returned `res` (new reference or NULL).
 PyObject* finish_length(PyObject* res);
 // The rest of type_call once a Python __new__ returned `obj` (new reference or NULL).

@@ -747,3 +747,18 @@ TEST_F(trampoline, enum_class_body_with_its_enum_dict)
         "assert links() == [None, 'build_class'], links()\n"
         "assert resume() == members(7), resume()\n");
 }
+
+TEST_F(trampoline, print_converting_an_argument_writes_the_rest_of_the_line)
+{
+    run("import io\n"
+        "class Cell:\n"
+        "    def __str__(self):\n"
+        "        return '<' + snap() + '>'\n"
+        "def main():\n"
+        "    buf = io.StringIO()\n"
+        "    print('a', Cell(), 'b', sep='-', end='.\\n', file=buf)\n"
+        "    return buf.getvalue()\n"
+        "assert main() == 'a-<first>-b.\\n', main()\n"
+        "assert links() == [None, 'print'], links()\n"
+        "assert resume() == 'a-<resumed>-b.\\n'\n");
+}

@@ -3,7 +3,9 @@
 #         (no __str__) __repr__, repr(), f-string-free formatting via str(), len() through __len__ (bool and
 #         int subclasses as lengths, negative and non-int results as errors), setattr()/delattr() through
 #         __setattr__/__delattr__, a property setter/deleter and a descriptor's __set__/__delete__, and hooks
-#         whose results the builtins reject (TypeError / ValueError raised at the same point)
+#         whose results the builtins reject (TypeError / ValueError raised at the same point), print() of
+#         objects with __str__ / only __repr__ among other arguments (sep=, end=, file=, flush=), a print
+#         whose __str__ raises halfway through the line
 import os
 import time
 
@@ -145,6 +147,17 @@ def main():
     delattr(acct, "owner")
     delattr(acct, "balance")
     print("after del", acct.owner, acct.balance)
+    print("printed", prices[0], 7, OnlyRepr(), prices[2])
+    print(prices[1], prices[2], sep=" | ", end=" <end>\n", flush=True)
+    import io
+    buf = io.StringIO()
+    print("into buffer", prices[0], OnlyRepr(), file=buf, sep=",")
+    print("buffer held", repr(buf.getvalue()))
+    try:
+        print("before", Weird(4), "never")
+    except TypeError as e:
+        print()
+        print("print error", e)
 
 
 main()
