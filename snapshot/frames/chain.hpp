@@ -21,6 +21,7 @@ struct frame_view
     const char* link_kind = nullptr; // how this frame's result reaches the next outer frame
     std::vector<py_ref> link_data;
     PyObject* carried_link = nullptr; // a resumed frame's pending link (borrowed), instead of link_kind
+    bool needs_partial_list = false;  // link_data[3]: the list this frame's native consumer fills
 };
 
 struct walk_result

@@ -12,6 +12,7 @@
 // - the handled exception of the innermost frame is tstate->exc_info->exc_value; the outer ones sit on
 //   the value stacks (PUSH_EXC_INFO), so one value is enough.
 #include "chain.hpp"
+#include "partial_list.hpp"
 #include "trampoline.hpp"
 
 #include <cstring>
@@ -93,6 +94,28 @@ std::vector<py_ref> consume_data_now(PyObject* link, cpy::iframe* f)
     return data;
 }
 
+// The lists native consumers are filling, looked up only once the rest of the chain is capturable:
+// each lookup visits the whole heap, which a request waiting for another C layer must not repeat at
+// every line event.
+void find_partial_lists(chain::walk_result& r)
+{
+    for (size_t i = 0; i + 1 < r.frames.size(); i++)
+    {
+        chain::frame_view& v = r.frames[i];
+        if (!v.needs_partial_list)
+            continue;
+        std::string why;
+        PyObject* list = partial_list::find(v.frame, r.frames[i + 1].frame, why);
+        if (list == nullptr)
+        {
+            r.blocked = why + " called at " + chain::location(r.frames[i + 1].frame, r.frames[i + 1].lasti);
+            return;
+        }
+        v.link_data[3] = py_ref::borrow(list);
+        v.needs_partial_list = false;
+    }
+}
+
 } // namespace
 
 PyObject* null_sentinel()
@@ -142,7 +165,10 @@ walk_result walk(PyFrameObject* frame, PyObject* base_code, resume_mode innermos
             return r;
         }
         if (reinterpret_cast<PyObject*>(f->f_code) == base_code && !generator_frame)
+        {
+            find_partial_lists(r);
             return r;
+        }
         cpy::iframe* g = f->previous;
         if (g == nullptr)
         {
@@ -197,6 +223,7 @@ walk_result walk(PyFrameObject* frame, PyObject* base_code, resume_mode innermos
             outer.push_null = b.push_null;
             r.frames.back().link_kind = b.kind;
             r.frames.back().link_data = std::move(b.data);
+            r.frames.back().needs_partial_list = b.needs_partial_list;
         }
         r.frames.push_back(std::move(outer));
         f = g;

@@ -4,7 +4,6 @@
 #include "trampoline.hpp"
 
 #include "bytecode.hpp"
-#include "partial_list.hpp"
 
 #include <cstring>
 #include <map>
@@ -464,17 +463,7 @@ bool consumer_call(PyObject* x, PyObject* y, cpy::iframe* callee, cpy::iframe* c
                                        std::strcmp(how, "join") == 0 || std::strcmp(how, "extend") == 0);
     if (how == nullptr || !(arg_is_gen || (takes_iterable && iter_made_gen)))
         return false;
-    if (collects && !list)
-    {
-        std::string why;
-        PyObject* found = partial_list::find(callee, caller, why);
-        if (found == nullptr)
-        {
-            b.why = why;
-            return false;
-        }
-        list = py_ref::borrow(found);
-    }
+    b.needs_partial_list = collects && !list;
     b.ok = true;
     b.kind = link_consume;
     b.data.push_back(check(PyUnicode_FromString(how)));
@@ -1371,7 +1360,7 @@ PyObject* finish_collecting(const std::string& how, PyObject* list, PyObject* ex
     if (how == "extend")
         return py_ref::borrow(Py_None).release();
     if (how == "join")
-        return PyObject_CallMethod(extra, "join", "O", list);
+        return PyUnicode_Check(extra) ? PyUnicode_Join(extra, list) : _PyBytes_Join(extra, list);
     // builtin_sorted: newlist.sort(*args[1:], **kwargs) and the list is the result
     py_ref sort = py_ref::steal(PyObject_GetAttrString(list, "sort"));
     py_ref empty = py_ref::steal(PyTuple_New(0));

@@ -23,6 +23,7 @@ struct bridge
     bool push_null = false;           // then one NULL (LOAD_METHOD's "not a method" form)
     const char* kind = nullptr;       // link kind (nullptr: the result is pushed as is)
     std::vector<py_ref> data;         // objects the link needs
+    bool needs_partial_list = false;  // data[3] is left for partial_list::find (see chain::walk)
 };
 
 // `callee` was entered from C (is_entry, not driven by a resume) and `caller` is its `previous`.
