@@ -105,13 +105,25 @@ void find_partial_lists(chain::walk_result& r)
         if (!v.needs_partial_list)
             continue;
         std::string why;
-        PyObject* list = partial_list::find(v.frame, r.frames[i + 1].frame, why);
-        if (list == nullptr)
+        bool tuple = PyUnicode_CompareWithASCIIString(v.link_data[0].get(), "tuple") == 0;
+        PyObject* found = partial_list::find(v.frame, r.frames[i + 1].frame, tuple ? &PyTuple_Type : &PyList_Type, why);
+        if (found == nullptr)
         {
             r.blocked = why + " called at " + chain::location(r.frames[i + 1].frame, r.frames[i + 1].lasti);
             return;
         }
-        v.link_data[3] = py_ref::borrow(list);
+        // The items a tuple() took so far are the leading non-NULL ones; the link collects into a list.
+        py_ref list = py_ref::borrow(found);
+        if (tuple)
+        {
+            Py_ssize_t n = 0;
+            while (n < PyTuple_GET_SIZE(found) && PyTuple_GET_ITEM(found, n) != nullptr)
+                n++;
+            list = check(PyList_New(n));
+            for (Py_ssize_t k = 0; k < n; k++)
+                PyList_SET_ITEM(list.get(), k, py_ref::borrow(PyTuple_GET_ITEM(found, k)).release());
+        }
+        v.link_data[3] = std::move(list);
         v.needs_partial_list = false;
     }
 }

@@ -9,7 +9,9 @@
 //   own stack frame or in a callee-saved register. The callee's _PyEval_EvalFrameDefault saves every
 //   callee-saved register in its prologue, above its locals (x86-64: pushes before `sub rsp`), so the
 //   pointer is in that address range either way;
-// - the list is referenced only by those C locals (refcount 1) and, like every list, tracked by the GC.
+// - the list is referenced only by those C locals (refcount 1) and, like every list, tracked by the GC
+//   (a tuple being filled has NULL items, which keeps _PyTuple_MaybeUntrack from untracking it; a full
+//   one may be untracked and is then not found: the request waits).
 // Words of the range are only compared with addresses of live GC objects, never dereferenced. Stale
 // words can add candidates but never hide the real one, so more than one candidate means "not sure"
 // and the request waits, as it did before this existed.
@@ -61,6 +63,14 @@ __attribute__((no_sanitize_address)) std::unordered_set<std::uintptr_t> words_be
     return words;
 }
 
+// Code objects (not GC objects) hold tuples with one reference that the eval loop keeps in C locals;
+// only a tuple under construction has NULL items (PySequence_Tuple fills it from the front).
+bool unfinished_tuple(PyObject* t)
+{
+    Py_ssize_t n = PyTuple_GET_SIZE(t);
+    return n > 0 && PyTuple_GET_ITEM(t, n - 1) == nullptr;
+}
+
 template <typename F> void for_each_gc_object(struct _gc_runtime_state& gc, F f)
 {
     for (int i = 0; i < NUM_GENERATIONS; i++)
@@ -100,11 +110,12 @@ void drop_referenced(std::unordered_set<PyObject*>& candidates, PyThreadState* t
 
 } // namespace
 
-PyObject* find(cpy::iframe* callee, cpy::iframe* caller, std::string& why)
+PyObject* find(cpy::iframe* callee, cpy::iframe* caller, PyTypeObject* type, std::string& why)
 {
 #if !defined(__x86_64__)
     (void)callee;
     (void)caller;
+    (void)type;
     why = "native code (the consumer's partial list is only located on x86-64)";
     return nullptr;
 #else
@@ -130,7 +141,8 @@ PyObject* find(cpy::iframe* callee, cpy::iframe* caller, std::string& why)
     for_each_gc_object(gc,
                        [&](PyObject* op)
                        {
-                           if (PyList_CheckExact(op) && Py_REFCNT(op) == 1 &&
+                           if (Py_IS_TYPE(op, type) && Py_REFCNT(op) == 1 &&
+                               !(type == &PyTuple_Type && !unfinished_tuple(op)) &&
                                words.count(reinterpret_cast<std::uintptr_t>(op)) != 0)
                                candidates.insert(op);
                        });

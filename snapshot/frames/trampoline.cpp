@@ -396,6 +396,7 @@ bool is_c_method(PyObject* x, PyObject* y, PyTypeObject* type, const char* name,
 // state besides the generator is the list list_extend fills (Objects/listobject.c; a new list for
 // list() / sorted() / str.join() via PySequence_List, `self` for list.extend), or none at all:
 // - list(it)          list_vectorcall -> list_extend(new, it); returns the list
+// - tuple(it)         PySequence_Tuple fills a new tuple (collected here in a list); returns a tuple
 // - sorted(it, **kw)  PySequence_List(it), then list.sort(**kw); returns the list
 // - sep.join(it)      str / bytes join: PySequence_Fast(it) -> PySequence_List, then joins it
 // - lst.extend(it)    list_extend(lst, it); returns None
@@ -434,6 +435,8 @@ bool consumer_call(PyObject* x, PyObject* y, cpy::iframe* callee, cpy::iframe* c
         return false;
     else if (x == nullptr && y == reinterpret_cast<PyObject*>(&PyList_Type) && nargs == 1)
         how = "list";
+    else if (x == nullptr && y == reinterpret_cast<PyObject*>(&PyTuple_Type) && nargs == 1)
+        how = "tuple";
     else if (nargs == 1 && (is_c_method(x, y, &PyUnicode_Type, "join", &self) || is_c_method(x, y, &PyBytes_Type, "join", &self)))
     {
         how = "join";
@@ -459,7 +462,8 @@ bool consumer_call(PyObject* x, PyObject* y, cpy::iframe* callee, cpy::iframe* c
         takes_iterable = false;
         arg_is_gen = self == reinterpret_cast<PyObject*>(gen);
     }
-    bool collects = how != nullptr && (std::strcmp(how, "list") == 0 || std::strcmp(how, "sorted") == 0 ||
+    bool collects = how != nullptr && (std::strcmp(how, "list") == 0 || std::strcmp(how, "tuple") == 0 ||
+                                       std::strcmp(how, "sorted") == 0 ||
                                        std::strcmp(how, "join") == 0 || std::strcmp(how, "extend") == 0);
     if (how == nullptr || !(arg_is_gen || (takes_iterable && iter_made_gen)))
         return false;
@@ -1357,6 +1361,8 @@ PyObject* finish_collecting(const std::string& how, PyObject* list, PyObject* ex
 {
     if (how == "list")
         return py_ref::borrow(list).release();
+    if (how == "tuple")
+        return PyList_AsTuple(list);
     if (how == "extend")
         return py_ref::borrow(Py_None).release();
     if (how == "join")

@@ -75,7 +75,7 @@ inline constexpr const char* link_none = "none";
 inline constexpr const char* link_print = "print";
 
 //   "consume" (how, generator, its handled exception, list or None, extra)   a generator frame run by a
-//             native consumer called by CALL (see consumer_call): list / sorted (extra: the keywords) /
+//             native consumer called by CALL (see consumer_call): list / tuple / sorted (extra: keywords) /
 //             join (extra: the separator) / extend append each yield to `list`, the others stop at a
 //             yield (any, all, next with extra = (default,) or None, send)
 inline constexpr const char* link_consume = "consume";

@@ -1,5 +1,6 @@
 # corpus: small
-# covers: generators run by native consumers that a resume continues: list(gen), sorted(gen, key=, reverse=),
+# covers: generators run by native consumers that a resume continues: list(gen), tuple(gen) (more items than
+#         its first guess of 10), sorted(gen, key=, reverse=),
 #         str.join / bytes.join over generator expressions (nested), lst.extend(gen), any / all stopping early,
 #         next(gen[, default]) and gen.send(v) (including a return turning into StopIteration), an iterable
 #         whose __iter__ is a generator function, a generator raising inside list(), try/finally inside a
@@ -59,6 +60,7 @@ def echo():
 
 def main():
     print("list", list(squares(4, "L")))
+    print("tuple", tuple(squares(13, "T")), tuple(v for v in words(2)))
     print("sorted", sorted(words(6), key=lambda w: (w[-1], w), reverse=True))
     print("join", "+".join(str(v) for v in squares(3, "J")))
     print("nested", " ".join("".join(c.upper() for c in w) for w in words(4)))
