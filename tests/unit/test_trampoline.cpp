@@ -765,3 +765,24 @@ TEST_F(trampoline, print_converting_an_argument_writes_the_rest_of_the_line)
         "assert links() == [None, 'print'], links()\n"
         "assert resume() == 'a-<resumed>-b.\\n'\n");
 }
+
+TEST_F(trampoline, consumer_inside_stateful_native_code_names_the_outer_blocker)
+{
+    // list(gen) is continued at resume, but the sorted(key=) around it is not: the chain is refused and
+    // the message names sorted, the native code the user has to wait for.
+    run("def probe():\n"
+        "    try:\n"
+        "        E.capture_caller(main.__code__, 1)\n"
+        "    except RuntimeError as e:\n"
+        "        errors.append(str(e))\n"
+        "def gen():\n"
+        "    probe()\n"
+        "    yield 1\n"
+        "def key(v):\n"
+        "    return len(list(gen())) * v\n"
+        "def main():\n"
+        "    return sorted([2, 1], key=key)\n"
+        "errors = []\n"
+        "assert main() == [1, 2]\n"
+        "assert len(errors) == 2 and all(e.startswith('sorted() called at') for e in errors), errors\n");
+}
