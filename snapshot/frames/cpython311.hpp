@@ -33,6 +33,15 @@ inline int lasti(const iframe* f) { return _PyInterpreterFrame_LASTI(f); }
 // The value stack of f, valid only while f->stacktop >= nlocalsplus (see frame_capture.cpp).
 inline PyObject** stack_base(iframe* f) { return f->localsplus + nlocalsplus(f); }
 
+// Objects/iterobject.c seqiterobject (iter() of an object with only __getitem__; PySeqIter_Type), a
+// struct private to that file, identical in every 3.11 release.
+struct seqiter
+{
+    PyObject_HEAD
+    Py_ssize_t it_index;
+    PyObject* it_seq; // NULL once exhausted
+};
+
 } // namespace suspendable::frames::cpy
 
 namespace suspendable::frames

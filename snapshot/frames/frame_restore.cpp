@@ -299,7 +299,8 @@ PyObject* apply_link(PyObject* link, PyObject* result)
                                                                : trampoline::finish_compare(link);
     }
     if (std::strcmp(kind, trampoline::link_next) == 0 || std::strcmp(kind, trampoline::link_generator) == 0 ||
-        std::strcmp(kind, trampoline::link_send) == 0 || std::strcmp(kind, trampoline::link_discard) == 0)
+        std::strcmp(kind, trampoline::link_send) == 0 || std::strcmp(kind, trampoline::link_seqiter) == 0 ||
+        std::strcmp(kind, trampoline::link_discard) == 0)
         return result; // (discard: only an error reaches here, and it propagates) // the loop value; the end of the loop is handled by the resume loop
     if (std::strcmp(kind, trampoline::link_truth) == 0)
     {
@@ -429,6 +430,25 @@ void finish_send(PyObject* link, cpy::iframe* outer, PyObject* value)
     PyObject*& top = outer->localsplus[outer->stacktop - 1];
     Py_XSETREF(top, owned.release());
     outer->prev_instr = _PyCode_CODE(outer->f_code) + target - 1;
+}
+
+// iter_iternext (Objects/iterobject.c) after __getitem__ returned `result` (new reference or NULL): a
+// value moves the index on and becomes the loop value; IndexError / StopIteration exhaust the iterator
+// and end the loop. Returns false when the error is another one (it propagates).
+bool sequence_step(PyObject* link, PyObject* result, cpy::iframe* outer)
+{
+    auto* it = reinterpret_cast<cpy::seqiter*>(PyTuple_GET_ITEM(link, 2));
+    if (result != nullptr)
+    {
+        it->it_index++;
+        push(outer, result);
+        return true;
+    }
+    if (!PyErr_ExceptionMatches(PyExc_IndexError) && !PyErr_ExceptionMatches(PyExc_StopIteration))
+        return false;
+    PyErr_Clear();
+    Py_CLEAR(it->it_seq);
+    return exit_for_loop(link, outer);
 }
 
 bool is_filter(PyObject* link)
@@ -622,6 +642,13 @@ py_ref resume_chain(PyObject* frames, PyObject* exc_value, PyObject* send_value,
         {
             // gen_iternext returned NULL without an error: FOR_ITER leaves the loop
             exit_for_loop(links[static_cast<size_t>(i)].get(), owned[static_cast<size_t>(i - 1)].get());
+            links[static_cast<size_t>(i)].reset();
+            throwflag = 0;
+            continue;
+        }
+        if (has_kind(links[static_cast<size_t>(i)].get(), trampoline::link_seqiter) &&
+            sequence_step(links[static_cast<size_t>(i)].get(), result, owned[static_cast<size_t>(i - 1)].get()))
+        {
             links[static_cast<size_t>(i)].reset();
             throwflag = 0;
             continue;

@@ -991,6 +991,8 @@ PyObject* applied_function(PyObject* it)
 
 // FOR_ITER driving Python code: [iter] -> [iter, value], or on StopIteration the iterator is popped and
 // the loop exits to the jump target. No caches. Transparent C layers:
+// - iter_iternext (iter() of a sequence): PySequence_GetItem(seq, it_index) -> __getitem__; the index
+//   lives in the iterator object and moves on only after the call, which the "seqiter" link does;
 // - slot_tp_iternext: calls __next__ and returns its result;
 // - map_next: calls func(*items) and returns its result;
 // - filter_next: calls pred(item); the C state is the item and the loop over falsy results, which the
@@ -1023,7 +1025,11 @@ bridge next_bridge(cpy::iframe* callee, cpy::iframe* caller, const bytecode::ins
         return b;
     }
     const char* kind = nullptr;
-    if (Py_IS_TYPE(it, &PyMap_Type) && code_of_or_null(applied_function(it)) == code)
+    auto* seqiter = reinterpret_cast<cpy::seqiter*>(it);
+    if (Py_IS_TYPE(it, &PySeqIter_Type) && seqiter->it_seq != nullptr && first_argument(callee) == seqiter->it_seq &&
+        method_code(seqiter->it_seq, "__getitem__") == code)
+        kind = link_seqiter;
+    else if (Py_IS_TYPE(it, &PyMap_Type) && code_of_or_null(applied_function(it)) == code)
         kind = link_next;
     else if (Py_IS_TYPE(it, &PyFilter_Type) && code_of_or_null(applied_function(it)) == code &&
              callee->f_code->co_argcount >= 1 && callee->localsplus[0] != nullptr)
@@ -1037,6 +1043,8 @@ bridge next_bridge(cpy::iframe* callee, cpy::iframe* caller, const bytecode::ins
     b.depth = d;
     b.kind = kind;
     b.data.push_back(check(PyLong_FromLong(bytecode::jump_target(ins))));
+    if (kind == link_seqiter)
+        b.data.push_back(py_ref::borrow(it));
     if (kind == link_filter)
     {
         PyObject* item = callee->localsplus[0];

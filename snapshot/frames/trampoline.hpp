@@ -46,6 +46,9 @@ inline constexpr const char* link_binop = "binop";
 inline constexpr const char* link_compare = "compare";
 inline constexpr const char* link_next = "next";
 inline constexpr const char* link_filter = "filter";
+//   "seqiter" (target, iterator)    a sequence's __getitem__ from FOR_ITER over iter(seq): a result moves
+//             the index on and is the loop value; IndexError / StopIteration exhaust it and end the loop
+inline constexpr const char* link_seqiter = "seqiter";
 //   "generator" (target, generator, its handled exception)  a generator frame run by FOR_ITER
 //             (gen_iternext -> gen_send_ex2): the frame is rebuilt inside the generator, run as
 //             gen_send_ex2 does; a yield is the loop value, a return ends the loop

@@ -786,3 +786,26 @@ TEST_F(trampoline, consumer_inside_stateful_native_code_names_the_outer_blocker)
         "assert main() == [1, 2]\n"
         "assert len(errors) == 2 and all(e.startswith('sorted() called at') for e in errors), errors\n");
 }
+
+TEST_F(trampoline, for_loop_over_a_sequence_with_only_getitem)
+{
+    // iter(seq) of a class with __getitem__ only: the index lives in the iterator and moves on after
+    // the call; IndexError ends the loop and leaves the iterator exhausted.
+    run("class Seq:\n"
+        "    def __getitem__(self, i):\n"
+        "        if i == 1:\n"
+        "            seen.append(snap())\n"
+        "        if i >= 3:\n"
+        "            raise IndexError(i)\n"
+        "        return i * 10\n"
+        "def main():\n"
+        "    it = iter(Seq())\n"
+        "    out = [v for v in it]\n"
+        "    return out, list(it), seen\n"
+        "seen = []\n"
+        "assert main() == ([0, 10, 20], [], ['first']), main()\n"
+        "assert links() == [None, None, 'seqiter'], links()\n"
+        "seen = []\n"
+        "r = resume()\n"
+        "assert r[:2] == ([0, 10, 20], []), r\n");
+}
