@@ -33,6 +33,12 @@ inline int lasti(const iframe* f) { return _PyInterpreterFrame_LASTI(f); }
 // The value stack of f, valid only while f->stacktop >= nlocalsplus (see frame_capture.cpp).
 inline PyObject** stack_base(iframe* f) { return f->localsplus + nlocalsplus(f); }
 
+// _PyFrame_GetGenerator: a generator's frame (FRAME_OWNED_BY_GENERATOR) is embedded in it at gi_iframe.
+inline PyGenObject* generator_of(iframe* f)
+{
+    return reinterpret_cast<PyGenObject*>(reinterpret_cast<char*>(f) - offsetof(PyGenObject, gi_iframe));
+}
+
 // Objects/iterobject.c seqiterobject (iter() of an object with only __getitem__; PySeqIter_Type), a
 // struct private to that file, identical in every 3.11 release.
 struct seqiter

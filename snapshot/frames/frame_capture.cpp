@@ -89,8 +89,7 @@ std::vector<py_ref> consume_data_now(PyObject* link, cpy::iframe* f)
     std::vector<py_ref> data;
     for (Py_ssize_t i = 1; i < PyTuple_GET_SIZE(link); i++)
         data.push_back(py_ref::borrow(PyTuple_GET_ITEM(link, i)));
-    auto* gen = reinterpret_cast<PyGenObject*>(reinterpret_cast<char*>(f) - offsetof(PyGenObject, gi_iframe));
-    data[2] = py_ref::borrow(gen->gi_exc_state.exc_value);
+    data[2] = py_ref::borrow(cpy::generator_of(f)->gi_exc_state.exc_value);
     return data;
 }
 

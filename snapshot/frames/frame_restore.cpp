@@ -81,8 +81,6 @@ void clear_frame(cpy::iframe* frame)
     Py_DECREF(frame->f_code);
 }
 
-PyGenObject* generator_of(cpy::iframe* f);
-
 struct frame_deleter
 {
     void operator()(cpy::iframe* f) const
@@ -91,7 +89,7 @@ struct frame_deleter
         {
             // Lives in its generator: a suspended one keeps it; one that never ran or finished is
             // cleared as gen_send_ex2 does (state first: nothing may run it while it is cleared).
-            PyGenObject* gen = generator_of(f);
+            PyGenObject* gen = cpy::generator_of(f);
             if (gen->gi_frame_state == FRAME_SUSPENDED || gen->gi_frame_state >= FRAME_CLEARED)
                 return;
             gen->gi_frame_state = FRAME_CLEARED;
@@ -161,12 +159,6 @@ bool has_kind(PyObject* link, const char* kind)
         return false;
     const char* k = PyUnicode_AsUTF8(PyTuple_GET_ITEM(link, 0));
     return k != nullptr && std::strcmp(k, kind) == 0;
-}
-
-PyGenObject* generator_of(cpy::iframe* f)
-{
-    // _PyFrame_GetGenerator: a generator's frame is embedded in it at gi_iframe.
-    return reinterpret_cast<PyGenObject*>(reinterpret_cast<char*>(f) - offsetof(PyGenObject, gi_iframe));
 }
 
 // A generator frame of the chain is rebuilt inside the fresh generator shell the snapshot holds for it
@@ -358,7 +350,7 @@ bool exit_for_loop(PyObject* link, cpy::iframe* outer);
 // in front of the thread's, and it is marked as running.
 void enter_generator(PyThreadState* ts, cpy::iframe* f)
 {
-    PyGenObject* gen = generator_of(f);
+    PyGenObject* gen = cpy::generator_of(f);
     gen->gi_exc_state.previous_item = ts->exc_info;
     ts->exc_info = &gen->gi_exc_state;
     gen->gi_frame_state = FRAME_EXECUTING;
@@ -369,7 +361,7 @@ void enter_generator(PyThreadState* ts, cpy::iframe* f)
 // *return_value); an escaping StopIteration becomes RuntimeError (PEP 479).
 PyObject* leave_generator(PyThreadState* ts, cpy::iframe* f, PyObject* result, bool* returned, py_ref* return_value)
 {
-    PyGenObject* gen = generator_of(f);
+    PyGenObject* gen = cpy::generator_of(f);
     if (gen->gi_frame_state == FRAME_EXECUTING)
         gen->gi_frame_state = FRAME_COMPLETED;
     ts->exc_info = gen->gi_exc_state.previous_item;

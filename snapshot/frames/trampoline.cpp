@@ -410,7 +410,7 @@ bool consumer_call(PyObject* x, PyObject* y, cpy::iframe* callee, cpy::iframe* c
 {
     if (callee->owner != FRAME_OWNED_BY_GENERATOR || callee->previous != caller)
         return false;
-    auto* gen = reinterpret_cast<PyGenObject*>(reinterpret_cast<char*>(callee) - offsetof(PyGenObject, gi_iframe));
+    PyGenObject* gen = cpy::generator_of(callee);
     if (!PyGen_CheckExact(reinterpret_cast<PyObject*>(gen)) || gen->gi_frame_state != FRAME_EXECUTING)
         return false;
     Py_ssize_t nkw = kwnames != nullptr ? PyTuple_GET_SIZE(kwnames) : 0;
@@ -777,6 +777,15 @@ PyObject* descriptor_setter_code(PyObject* owner, PyObject* name, bool del)
     return method_code(descr, del ? "__delete__" : "__set__");
 }
 
+// The method PyObject_Str(obj) runs: __str__, or __repr__ when type(obj) inherits object_str (which
+// calls tp_repr).
+const char* str_method(PyObject* obj)
+{
+    PyObject* str = type_lookup(reinterpret_cast<PyObject*>(Py_TYPE(obj)), "__str__");
+    bool inherited = str != nullptr && str == _PyType_Lookup(&PyBaseObject_Type, interned("__str__"));
+    return inherited ? "__repr__" : "__str__";
+}
+
 // Builtins that call one Python hook of their argument and only check or convert its result:
 // - str(o): type_call -> unicode_new -> PyObject_Str -> slot_tp_str (__str__), or object_str ->
 //   slot_tp_repr (__repr__); repr(o): PyObject_Repr -> slot_tp_repr. The result must be a str;
@@ -796,11 +805,9 @@ bool builtin_hook_call(PyObject* y, cpy::iframe* callee, cpy::iframe* caller, in
     if (nargs == 1 && (y == reinterpret_cast<PyObject*>(&PyUnicode_Type) || is_builtin(y, "repr")))
     {
         // object_str calls tp_repr itself, so PyObject_Str's check names __str__ even then.
-        PyObject* str = type_lookup(reinterpret_cast<PyObject*>(Py_TYPE(obj)), "__str__");
         hook = is_builtin(y, "repr") ? "__repr__" : "__str__";
-        bool via_repr = is_builtin(y, "repr") ||
-                        (str != nullptr && str == _PyType_Lookup(&PyBaseObject_Type, interned("__str__")));
-        if (self == obj && !PyUnicode_CheckExact(obj) && method_code(obj, via_repr ? "__repr__" : "__str__") == code)
+        const char* method = is_builtin(y, "repr") ? "__repr__" : str_method(obj);
+        if (self == obj && !PyUnicode_CheckExact(obj) && method_code(obj, method) == code)
             kind = link_string;
     }
     else if (nargs == 1 && is_builtin(y, "len") && self == obj && method_code(obj, "__len__") == code)
@@ -873,9 +880,7 @@ bool print_call(PyObject* y, cpy::iframe* callee, cpy::iframe* caller, int base,
     }
     if (!PyBool_Check(options[3]))
         return false;
-    PyObject* str = type_lookup(reinterpret_cast<PyObject*>(Py_TYPE(self)), "__str__");
-    bool via_repr = str != nullptr && str == _PyType_Lookup(&PyBaseObject_Type, interned("__str__"));
-    if (method_code(self, via_repr ? "__repr__" : "__str__") != reinterpret_cast<PyObject*>(callee->f_code))
+    if (method_code(self, str_method(self)) != reinterpret_cast<PyObject*>(callee->f_code))
         return false;
     b.ok = true;
     b.kind = link_print;
