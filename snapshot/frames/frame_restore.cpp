@@ -161,6 +161,28 @@ bool has_kind(PyObject* link, const char* kind)
     return k != nullptr && std::strcmp(k, kind) == 0;
 }
 
+// A generator that was running in a chain the kernel unwound by raising (unwind.cpp): gen_send_ex2
+// cleared its frame (the capture holds the values) and marked it FRAME_CLEARED. It becomes the fresh
+// shell of its function again, as _PyFrame_InitializeSpecials makes one, so that the chain continues
+// in the very generator its callers hold.
+void revive_cleared(PyGenObject* g, const parsed_frame& p)
+{
+    auto* func = reinterpret_cast<PyFunctionObject*>(p.func);
+    auto* f = reinterpret_cast<cpy::iframe*>(g->gi_iframe);
+    f->f_func = reinterpret_cast<PyFunctionObject*>(py_ref::borrow(p.func).release());
+    f->f_code = reinterpret_cast<PyCodeObject*>(py_ref::borrow(p.code).release());
+    f->f_builtins = func->func_builtins; // borrowed
+    f->f_globals = func->func_globals;   // borrowed
+    f->f_locals = nullptr;
+    f->frame_obj = nullptr;
+    f->previous = nullptr;
+    f->prev_instr = _PyCode_CODE(f->f_code) - 1;
+    f->is_entry = false;
+    f->owner = FRAME_OWNED_BY_GENERATOR;
+    f->stacktop = 0;
+    g->gi_frame_state = FRAME_CREATED;
+}
+
 // A generator frame of the chain is rebuilt inside the fresh generator shell the snapshot holds for it
 // (graph.py pickles a running generator as a shell of the same function): the shell's prefix state is
 // replaced by the captured one.
@@ -168,6 +190,9 @@ owned_frame build_in_generator(const parsed_frame& p, cpy::iframe* previous)
 {
     PyObject* gen = PyTuple_GET_ITEM(p.link, 2);
     auto* co = reinterpret_cast<PyCodeObject*>(p.code);
+    if (PyGen_CheckExact(gen) && reinterpret_cast<PyGenObject*>(gen)->gi_frame_state == FRAME_CLEARED &&
+        reinterpret_cast<PyObject*>(reinterpret_cast<PyGenObject*>(gen)->gi_code) == p.code)
+        revive_cleared(reinterpret_cast<PyGenObject*>(gen), p);
     if (!PyGen_CheckExact(gen) || reinterpret_cast<PyGenObject*>(gen)->gi_frame_state != FRAME_CREATED)
         throw std::invalid_argument("resume_chain: a generator frame needs a fresh generator");
     auto* g = reinterpret_cast<PyGenObject*>(gen);

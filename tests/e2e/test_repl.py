@@ -215,6 +215,38 @@ def test_sigusr1_suspends_and_resume_continues_in_the_same_console(repl):
     assert "no statement is suspended" in r.run("%resume")
 
 
+def test_a_statement_inside_c_layers_is_suspended_at_once(repl):
+    # The steps run in a generator driven by `for` inside __init__ (a class call), in a function called
+    # through a decorator's *args wrapper: each of those layers is entered from C. The statement stops
+    # inside the generator, none of their handlers runs, and :resume finishes it in the same console.
+    r = repl()
+    r.prompt()
+    for source in [
+        "import functools, time",
+        "def logged(f):\n    @functools.wraps(f)\n    def wrapper(*args, **kwargs):\n        try:\n"
+        "            return f(*args, **kwargs)\n        finally:\n            print('wrapper finally')\n"
+        "    return wrapper\n",
+        "def steps(n):\n    try:\n        for i in range(n):\n            time.sleep(0.1)\n"
+        "            if i == 3:\n                print('step 3', flush=True)\n            yield 2 * i\n"
+        "    finally:\n        print('generator finally')\n",
+        "class Work:\n    def __init__(self, n):\n        self.total = 0\n"
+        "        for s in steps(n):\n            self.total += s\n",
+        "@logged\ndef work(n):\n    return Work(n).total\n",
+    ]:
+        assert r.run(source).strip() == ""
+    r.child.sendline("result = work(40); print('finished', result)")
+    r.expect(r"\r\nstep 3\r\n")
+    sent = time.monotonic()
+    os.kill(r.child.pid, signal.SIGUSR1)
+    r.expect(r"\[suspendable\] suspended input \[\d+\], stopped in steps\(\) at line", timeout=15)
+    assert time.monotonic() - sent < 2.0
+    between = r.prompt()
+    assert "finally" not in between, between
+    assert r.run("'result' in dir()").strip() == "False"
+    assert r.run(":resume", timeout=60).strip().splitlines() == ["generator finally", "wrapper finally",
+                                                               "finished 1560"]
+
+
 def test_closing_the_terminal_mid_loop_loses_nothing(repl):
     r = repl()
     r.prompt()

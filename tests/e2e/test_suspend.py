@@ -148,6 +148,82 @@ def test_no_handler_or_finalizer_of_the_suspended_cell_runs_until_resume(fresh_k
     assert _result(resumed) == "'done'"
 
 
+THROUGH_C = """
+import functools, time
+def logged(f):
+    @functools.wraps(f)
+    def wrapper(*args, **kwargs):
+        try:
+            return f(*args, **kwargs)
+        finally:
+            print("WRAPPER-FINALLY", flush=True)
+    return wrapper
+class Guard:
+    def __init__(self, name): self.name = name
+    def __enter__(self): return self
+    def __exit__(self, kind, *rest):
+        print("EXIT", self.name, kind.__name__ if kind else None, flush=True)
+        return False
+def batches(n):
+    try:
+        for i in range(n):
+            with Guard("batch"):
+                time.sleep(0.1)
+                print("batch", i, flush=True)
+            yield i * i
+    finally:
+        print("GEN-FINALLY", flush=True)
+class Trainer:
+    def __init__(self, n):
+        self.seen = []
+        try:
+            for b in batches(n):
+                self.seen.append(b)
+        except BaseException as e:
+            print("INIT-EXCEPT", type(e).__name__, flush=True)
+            raise
+@logged
+def train(n):
+    with Guard("train"):
+        return sum(Trainer(n).seen)
+result = (train(14), sorted(b + 1 for b in batches(3)))
+result
+"""
+
+
+@pytest.mark.parametrize("after", ["batch 3\n", "WRAPPER-FINALLY\n"])
+def test_a_cell_inside_c_layers_is_suspended_at_once_and_resumes_in_the_same_kernel(fresh_kernel, after):
+    # Suspended inside a generator driven by `for` in __init__ (a class call) in a function called by a
+    # decorator's *args wrapper; then inside a generator consumed by sorted(). None of the handlers of
+    # those layers runs at the suspension; all of them run at the resume, in an uninterrupted run's order.
+    reference = fresh_kernel.ok(THROUGH_C, timeout=60)
+    expected = _stdout(reference)
+    assert _result(reference) == "(819, [1, 2, 5])"
+    running, suspend, latency = _suspend_while_running(fresh_kernel, THROUGH_C, "through-c", after=after)
+    assert latency < 1.0, f"the running cell answered {latency:.2f}s after %suspend"
+    assert suspend.status == "ok" and running.status == "aborted", suspend.describe() + running.describe()
+    assert re.search(r"Suspended cell \[\d+\] in batches\(\) at line \d+", suspend.stdout), suspend.describe()
+    stopped = _stdout(running)
+    # only the cell's own progress after the point it was seen at; no handler output
+    assert re.fullmatch(r"(batch \d+\n|EXIT batch None\n)*", stopped.split(after, 1)[1]), stopped
+    other = fresh_kernel.ok("import gc\ngc.collect()\nprint('other cell')\nNone")
+    assert _stdout(other) == "other cell\n" and not other.stderr, other.describe()
+    resumed = fresh_kernel.ok("%resume through-c", timeout=60)
+    assert stopped + _stdout(resumed) == expected, resumed.describe()
+    assert _result(resumed) == "(819, [1, 2, 5])", resumed.describe()
+
+
+def test_a_cell_inside_c_layers_resumes_after_a_restart(fresh_kernel):
+    expected = _stdout(fresh_kernel.ok(THROUGH_C, timeout=60))
+    running, suspend, _ = _suspend_while_running(fresh_kernel, THROUGH_C, "through-c-file", after="batch 4\n")
+    assert suspend.status == "ok", suspend.describe()
+    fresh_kernel.restart()
+    resumed = fresh_kernel.ok("%resume through-c-file", timeout=60)
+    after = "".join(line + "\n" for line in _stdout(resumed).splitlines() if not line.startswith("[suspendable]"))
+    assert _stdout(running) + after == expected, resumed.describe()
+    assert _result(resumed) == "(819, [1, 2, 5])", resumed.describe()
+
+
 def test_an_unsaveable_object_refuses_the_suspend_and_the_cell_completes(fresh_kernel):
     code = ("import socket, time\n"
             "conn = socket.socket()\n"
@@ -402,3 +478,44 @@ def test_checkpoint_saves_a_running_cell_and_resume_continues_after_that_line(fr
     after = [line for line in _stdout(resumed).splitlines() if not line.startswith("[suspendable]")]
     assert after == ["step 3 6", "step 4 10", "step 5 15"], resumed.describe()
     assert _result(resumed) == "15"
+
+
+def test_checkpoint_inside_c_layers_resumes_after_a_restart(fresh_kernel):
+    # The %checkpoint line runs in __init__ (a class call) of a function called through a decorator's
+    # *args wrapper, inside a generator driven by `for`: the resume continues every layer after the line.
+    cell = ("import functools\n"
+            "def logged(f):\n"
+            "    @functools.wraps(f)\n"
+            "    def wrapper(*args, **kwargs):\n"
+            "        try:\n"
+            "            return f(*args, **kwargs)\n"
+            "        finally:\n"
+            "            print('wrapper finally')\n"
+            "    return wrapper\n"
+            "def items(n):\n"
+            "    for i in range(n):\n"
+            "        if i == 2:\n"
+            "            resumed = %checkpoint ck-c-layers\n"
+            "            print('checkpoint line, resumed =', resumed)\n"
+            "        yield i * 10\n"
+            "class Totals:\n"
+            "    def __init__(self, n):\n"
+            "        self.total = 0\n"
+            "        for v in items(n):\n"
+            "            self.total += v\n"
+            "            print('item', v)\n"
+            "@logged\n"
+            "def run(n):\n"
+            "    return Totals(n).total\n"
+            "run(5)\n")
+    first = fresh_kernel.ok(cell)
+    lines = _stdout(first).splitlines()
+    assert lines == ["item 0", "item 10", "checkpoint line, resumed = None", "item 20", "item 30", "item 40",
+                     "wrapper finally"], first.describe()
+    assert _result(first) == "100"
+    fresh_kernel.restart()
+    resumed = fresh_kernel.ok("%resume ck-c-layers", timeout=60)
+    after = [line for line in _stdout(resumed).splitlines() if not line.startswith("[suspendable]")]
+    assert after == ["checkpoint line, resumed = True", "item 20", "item 30", "item 40", "wrapper finally"], \
+        resumed.describe()
+    assert _result(resumed) == "100"

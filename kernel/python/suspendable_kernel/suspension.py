@@ -463,9 +463,6 @@ def _on_safe_point(frame):
         _failure(request, str(e))
         return True
     frames, exc = captured
-    if any(f[7] is not None for f in frames):
-        _kernel_keep(request)
-        return False  # a C layer between frames cannot be unwound in place: wait for a plain chain
     try:
         path, size, manifest = _write(SNAPSHOT_KIND_CELL, name, frames, exc, options=options)
     except SuspendError as e:
@@ -480,13 +477,8 @@ def _on_safe_point(frame):
                      "cell_suspended": True, "seconds": seconds, "skipped": manifest.get("skipped", [])})
     sys.stdout.flush()
     sys.stderr.flush()
-    _kernel.unwind(frame, _state.base_code)
+    _kernel.unwind(frame, _state.base_code)  # through C layers it raises: the error must reach the frame
     return True
-
-
-def _kernel_keep(request):
-    """Puts a request back while the engine keeps looking for a safe point."""
-    _kernel.restore_suspend_request(json.dumps(request))
 
 
 def _on_abandon(reason):
@@ -642,9 +634,6 @@ def checkpoint_magic(line):
     except RuntimeError as e:
         raise SuspendError(f"cannot checkpoint here: {e}") from None
     frames, exc = captured
-    if any(f[7] is not None for f in frames):
-        raise SuspendError("cannot checkpoint inside a call made from C code (a decorator's *args call, "
-                           "__init__, __enter__...); move the line to the caller")
     path, size, manifest = _write(SNAPSHOT_KIND_CELL, name, frames, exc, send=True)
     _state.last_checkpoint = (name, _state.cell_count)
     where = _location(frames)

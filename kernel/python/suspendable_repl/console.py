@@ -224,8 +224,6 @@ class Console:
         except RuntimeError as e:
             return self._not_suspended(str(e))
         frames, exc = captured
-        if not exiting and any(f[7] is not None for f in frames):
-            return False  # a C layer between frames cannot be unwound in place: wait for a plain chain
         statement = Statement(captured, self.running_count, self._where(frames))
         try:
             name, path, size, skipped = self.save(statement, skip_unsaveable=exiting)
@@ -241,7 +239,7 @@ class Console:
         self.waiting = statement
         sys.stdout.flush()
         sys.stderr.flush()
-        _cells.unwind(frame, self.base_code)
+        _cells.unwind(frame, self.base_code)  # through C layers it raises: the error must reach the frame
         return True
 
     def _not_suspended(self, why):
