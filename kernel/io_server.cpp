@@ -233,12 +233,14 @@ void io_server::remember_sender(const nl::json& header)
         m_sender_header = header;
 }
 
-// Messages produced on the I/O thread (control replies, timed stream flushes) go out at once; others
-// are queued for the I/O thread, which is woken through the eventfd.
+// Messages produced on the I/O thread (control replies, timed stream flushes) go out at once, after
+// what other threads queued before them: a timed flush must not overtake the main thread's earlier one
+// (stdout chunks arrived out of order). Others are queued for the I/O thread, woken through the eventfd.
 void io_server::post(outgoing item)
 {
     if (on_io_thread())
     {
+        drain_outbox();
         send_guarded(std::move(item));
         return;
     }
