@@ -99,6 +99,37 @@ def test_resume_after_a_kernel_restart_continues_from_the_file(fresh_kernel):
     assert fresh_kernel.eval_text("step(10)") == "30"
 
 
+LOGGING = """
+import logging, threading, time
+logging.basicConfig(filename=LOG, level=logging.INFO, format="%(levelname)s %(message)s", force=True)
+progress = logging.getLogger("progress")
+guard = threading.RLock()
+def train(n):
+    for epoch in range(n):
+        with guard:
+            logging.info("epoch %d", epoch)
+            print("epoch", epoch, flush=True)
+            time.sleep(0.15)
+    progress.warning("done")
+    return n
+
+train(12)
+"""
+
+
+def test_logging_and_locks_keep_working_after_a_restart(fresh_kernel, tmp_path):
+    # A training cell that logs to a file (the root logger: only logging refers to it) under a lock.
+    log = tmp_path / "train.log"
+    fresh_kernel.ok(f"LOG = {str(log)!r}")
+    running, suspend, _ = _suspend_while_running(fresh_kernel, LOGGING, "logged", after="epoch 3\n")
+    assert suspend.status == "ok", suspend.describe()
+    fresh_kernel.restart()
+    resumed = fresh_kernel.ok("%resume logged", timeout=60)
+    assert _result(resumed) == "12", resumed.describe()
+    assert log.read_text() == "".join(f"INFO epoch {i}\n" for i in range(12)) + "WARNING done\n"
+    assert fresh_kernel.eval_text("guard.acquire(False), logging.getLogger().level") == "(True, 20)"
+
+
 HANDLERS = """
 import gc, time
 class Resource:

@@ -11,7 +11,7 @@ import pytest
 from conftest import program
 
 EXPECTED = [  # (path, type) - every one must be named, not just the first
-    ("global 'lock'", r"_thread\.lock"),
+    ("global 'packer'", r"zlib\.Compress"),
     ("global 'db'", r"sqlite3\.Connection"),
     ("global 'cfg'['conns'][1]", r"socket\.socket"),
     ("frame train() local 'sock'", r"socket\.socket"),

@@ -30,6 +30,10 @@ What travels how is decided in one place, ``Pickler.reducer_override`` (in this 
    * exceptions keep ``__context__``, ``__cause__``, ``__suppress_context__`` and ``__traceback__`` (its
      frames become stand-ins with the same code, globals and position);
    * regular open files are reopened at the same position (never truncated);
+   * locks (``threading.Lock``, ``RLock``, hence ``Condition``, ``Event``, ``queue.Queue``, logging
+     handlers) come back held as they were, by the resuming thread (only the main thread runs Python
+     code while a session is saved); ``threading.local`` keeps the main thread's attributes; the main
+     ``Thread`` object is the new process's;
    * ``property``, ``staticmethod``, ``classmethod``, ``functools.cached_property``,
      ``functools.cmp_to_key`` keys, ``re.Match``, weak references and weak containers (their referents
      are pickled strongly: a referent nothing else holds is dead again after loading), dict views,
@@ -46,6 +50,7 @@ object that does not pickle, each with its path (``frame work() local 'sock'``, 
 """
 
 import _abc
+import _thread
 import collections
 import copyreg
 import dataclasses
@@ -61,6 +66,7 @@ import pickle
 import random
 import re
 import sys
+import threading
 import types
 import weakref
 
@@ -259,6 +265,26 @@ def _set_class_state(cls, state):
     for key, value in state.items():
         setattr(cls, key, value)
     return cls
+
+
+def _make_lock(locked):
+    lock = _thread.allocate_lock()
+    if locked:
+        lock.acquire()
+    return lock
+
+
+def _make_rlock(count):
+    lock = _thread.RLock()
+    for _ in range(count):
+        lock.acquire()
+    return lock
+
+
+def _make_thread_local(state):
+    local = _thread._local()
+    local.__dict__.update(state)
+    return local
 
 
 def _make_traceback(tb_next, frame, lasti, lineno):
@@ -954,6 +980,33 @@ class Pickler(pickle.Pickler):
         # bound through super() (on a frame's stack in `super().__init__(...)`) is a base class's.
         return _make_method, (method.__func__, method.__self__)
 
+    def _reduce_lock(self, lock):
+        # A suspend is refused while other threads run (session.py), so a held lock is held by the
+        # main thread - the one that resumes - or was left held by a thread that ended.
+        return _make_lock, (lock.locked(),)
+
+    def _reduce_rlock(self, lock):
+        if lock._is_owned():
+            state = lock._release_save()  # (count, owner): the only way to read the recursion count
+            lock._acquire_restore(state)
+            return _make_rlock, (state[0],)
+        if not lock.acquire(False):
+            raise TypeError("cannot save an RLock held by a thread other than the main one")
+        lock.release()
+        return _make_rlock, (0,)
+
+    def _reduce_thread_local(self, local):
+        if type(local) is not _thread._local:
+            return self._reduce_other(local, type(local))
+        return _make_thread_local, (dict(local.__dict__),)
+
+    def _reduce_thread(self, thread):
+        if thread is threading.main_thread():
+            return threading.main_thread, ()
+        if thread.is_alive():
+            raise TypeError("cannot save a running thread (only the main thread is captured)")
+        return self._reduce_other(thread, type(thread))
+
     def _reduce_unsaved(self, obj):
         return obj.__reduce_ex__(5)
 
@@ -1042,6 +1095,9 @@ _REDUCERS = {
     types.BuiltinFunctionType: Pickler._reduce_builtin_callable,
     types.MethodType: Pickler._reduce_method,
     enum._EnumDict: Pickler._reduce_enum_dict,
+    _thread.LockType: Pickler._reduce_lock,
+    _thread.RLock: Pickler._reduce_rlock,
+    _thread._local: Pickler._reduce_thread_local,
 }
 _REDUCERS.update({view_type: Pickler._reduce_dict_view for view_type in _DICT_VIEWS})
 # Iterators over dicts and sets keep their type (plain pickle turns them into list iterators).
@@ -1073,6 +1129,7 @@ _SUBCLASS_REDUCERS = (
     (type, Pickler._reduce_class),  # classes of any metaclass
     (_WEAK_CONTAINERS, Pickler._reduce_weak_container),
     (_FILE_TYPES, Pickler._reduce_file),
+    (threading.Thread, Pickler._reduce_thread),
 )
 
 # Module-level singletons that must stay the same object: by reference.
@@ -1161,7 +1218,7 @@ class _NullSink:
         return len(data)
 
 
-class _Probe:
+class Probe:
     """Tells whether one object pickles (nothing is kept; buffers are not copied). Objects already
     reported are pickled as placeholders, so a container is only blamed for its own failure."""
 
@@ -1278,7 +1335,7 @@ def find_unpicklable_objects(roots, ns, limit=50):
     container is named only if it fails by itself once the objects found inside it are set aside, so
     ``dumps(..., placeholders={id(obj): path for path, _, _, obj in result})`` then succeeds (unless the
     `limit` was reached)."""
-    probe = _Probe(ns)
+    probe = Probe(ns)
     problems = []
     verdict = {}  # id -> True (fails) / False (pickles, or being looked at: cycles)
     alive = []    # keeps temporary children alive, so their ids stay unique

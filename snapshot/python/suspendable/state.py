@@ -5,7 +5,7 @@ frames) of::
 
     {"frames", "exc", "send",            # the captured chain, if any (see the frame engine)
      "globals",                          # the namespace to restore
-     "process",                          # cwd, sys.path, argv, environment changes, RNG states, ...
+     "process",                          # environment changes, RNG states, logging configuration, ...
      "registrations", "hooks",           # suspendable.register(...) and suspendable.on_resume(...)
      "linecache"}                        # source lines of frames whose files may be gone at resume
 
@@ -105,6 +105,69 @@ def _numpy_random_state():
         return None
 
 
+def _logger_signature(logger):
+    return (logger.level, logger.propagate, logger.disabled, tuple(map(id, logger.handlers)),
+            tuple(map(id, logger.filters)))
+
+
+def _loggers(logging):
+    named = [(name, lg) for name, lg in list(logging.Logger.manager.loggerDict.items())
+             if isinstance(lg, logging.Logger)]
+    return [("", logging.root)] + named
+
+
+def _logging_baseline():
+    logging = sys.modules.get("logging")
+    return {} if logging is None else {name: _logger_signature(lg) for name, lg in _loggers(logging)}
+
+
+_LOGGING_BASELINE = _logging_baseline()  # the loggers as this process (a kernel, say) set them up
+
+
+def _logging_state(ns):
+    """Loggers live in the logging module, which travels by reference, so their levels, handlers and
+    filters are kept here: for every logger the session configured (unlike at this process's start).
+    A handler or filter that cannot be saved (a SysLogHandler's socket) is left out and named at
+    resume rather than refusing the suspend: logging is a side channel of the program."""
+    logging = sys.modules.get("logging")
+    if logging is None:
+        return None
+    probe = graph.Probe(ns)
+    loggers, dropped = {}, []
+    for name, lg in _loggers(logging):
+        untouched = (30 if lg is logging.root else 0, True, False, (), ())  # as logging makes them
+        if _LOGGING_BASELINE.get(name, untouched) == _logger_signature(lg):
+            continue
+        kept = {"handlers": [], "filters": []}
+        for kind in kept:
+            for item in getattr(lg, kind):
+                why = probe.why_not(item)
+                if why is None:
+                    kept[kind].append(item)
+                else:
+                    dropped.append(f"{item!r} of logger {name or 'root'!r} was not saved ({why})")
+        loggers[name] = dict(kept, level=lg.level, propagate=lg.propagate, disabled=lg.disabled)
+    return {"disable": logging.root.manager.disable, "loggers": loggers, "dropped": dropped}
+
+
+def _restore_logging(state, messages):
+    import logging
+    for name, saved in state["loggers"].items():
+        lg = logging.getLogger(name or None)
+        lg.setLevel(saved["level"])  # also clears the level caches
+        lg.propagate, lg.disabled = saved["propagate"], saved["disabled"]
+        lg.filters[:] = saved["filters"]
+        lg.handlers[:] = saved["handlers"]
+        for handler in saved["handlers"]:
+            # Unpickled, not constructed: register them as Handler.__init__ does, so that
+            # logging.shutdown() flushes them at exit and named ones are found by name.
+            logging._addHandlerRef(handler)
+            if handler.get_name():
+                handler.set_name(handler.get_name())
+    logging.disable(state["disable"])
+    messages += ["logging: " + what for what in state["dropped"]]
+
+
 def _location_state():
     """Where the program looks for files and modules: in the manifest, restored before unpickling
     (which imports modules by name and reopens files)."""
@@ -112,8 +175,9 @@ def _location_state():
             "argv": list(sys.argv)}
 
 
-def _process_state():
+def _process_state(ns):
     return {
+        "logging": _logging_state(ns),
         "environ": _environment_changes(),
         # A module the program never imported has no state of its own to keep.
         "random": sys.modules["random"].getstate() if "random" in sys.modules else None,
@@ -169,6 +233,8 @@ def _restore_process(process, messages):
     if process.get("decimal_context") is not None:
         import decimal
         decimal.setcontext(process["decimal_context"])
+    if process.get("logging") is not None:
+        _restore_logging(process["logging"], messages)
 
 
 # ---------------------------------------------------------------- modules
@@ -365,7 +431,7 @@ def dump(ns, globals_, frames=None, exc=None, send=None, *, skip_unsaveable=Fals
     saved, unless ``skip_unsaveable``: then each is saved as a placeholder and listed in ``skipped``."""
     payload = {
         "frames": frames, "exc": exc, "send": send, "globals": globals_,
-        "process": _process_state(),
+        "process": _process_state(ns),
         "registrations": graph.registrations(),
         "hooks": list(_hooks),
         "linecache": _linecache(),

@@ -1,6 +1,6 @@
 """A program holding unsaveable objects in several places, waiting in a loop until WORKDIR/stop exists.
 
-Unsaveable: global 'lock' (threading.Lock), global 'db' (sqlite3.Connection), global 'cfg'['conns'][1]
+Unsaveable: global 'packer' (zlib.Compress), global 'db' (sqlite3.Connection), global 'cfg'['conns'][1]
 (socket.socket, inside a list in a dict), frame train() locals 'sock' and 'peer' (socket.socket).
 The standard streams (global 'log', 'pbar'.fp) are saveable: they map to the new process's streams.
 """
@@ -8,13 +8,13 @@ import os
 import socket
 import sqlite3
 import sys
-import threading
 import time
 import types
+import zlib
 
 WORKDIR = sys.argv[1]
 STOP = os.path.join(WORKDIR, "stop")
-lock = threading.Lock()
+packer = zlib.compressobj()
 db = sqlite3.connect(os.path.join(WORKDIR, "data.db"))
 cfg = {"name": "cfg", "conns": ["localhost", socket.socket(socket.AF_INET, socket.SOCK_STREAM)]}
 log = sys.stderr
