@@ -190,37 +190,64 @@ struct textio_311
     Py_ssize_t decoded_chars_used;
 };
 
-PyObject* text_reader_state(PyObject*, PyObject* f)
+// The wrapper's private struct when `f` is an io.TextIOWrapper whose layout matches textio_311, else
+// nullptr (no exception set).
+const textio_311* validated_textio(PyObject* f)
 {
     py_ref io = py_ref::steal(suspendable::frames::import_module("io"));
     py_ref text_type = io ? py_ref::steal(PyObject_GetAttrString(io.get(), "TextIOWrapper")) : py_ref();
-    if (!text_type)
+    if (!text_type || !Py_IS_TYPE(f, reinterpret_cast<PyTypeObject*>(text_type.get())))
+    {
+        PyErr_Clear();
         return nullptr;
-    if (!Py_IS_TYPE(f, reinterpret_cast<PyTypeObject*>(text_type.get())))
-        return none();
+    }
     const auto* t = reinterpret_cast<const textio_311*>(f);
     py_ref buffer = py_ref::steal(PyObject_GetAttrString(f, "buffer"));
     py_ref chunk = py_ref::steal(PyObject_GetAttrString(f, "_CHUNK_SIZE"));
     py_ref encoding = py_ref::steal(PyObject_GetAttrString(f, "encoding"));
-    if (!buffer || !chunk || !encoding)
+    py_ref errors = py_ref::steal(PyObject_GetAttrString(f, "errors"));
+    if (!buffer || !chunk || !encoding || !errors)
     {
         PyErr_Clear();
-        return none();
+        return nullptr;
     }
     bool layout_ok = t->ok == 1 && t->detached == 0 && t->buffer == buffer.get() &&
                      PyLong_AsSsize_t(chunk.get()) == t->chunk_size && t->encoding == encoding.get() &&
+                     t->errors == errors.get() && (t->readnl == nullptr || PyUnicode_Check(t->readnl)) &&
                      (t->decoded_chars == nullptr || PyUnicode_Check(t->decoded_chars)) &&
                      t->decoded_chars_used >= 0 &&
                      (t->decoded_chars == nullptr || t->decoded_chars_used <= PyUnicode_GET_LENGTH(t->decoded_chars));
-    if (PyErr_Occurred())
-        PyErr_Clear();
-    if (!layout_ok)
+    PyErr_Clear();
+    return layout_ok ? t : nullptr;
+}
+
+PyObject* text_reader_state(PyObject*, PyObject* f)
+{
+    const textio_311* t = validated_textio(f);
+    if (t == nullptr)
         return none();
     py_ref rest = t->decoded_chars == nullptr
                       ? check(PyUnicode_FromString(""))
                       : check(PyUnicode_Substring(t->decoded_chars, t->decoded_chars_used,
                                                   PyUnicode_GET_LENGTH(t->decoded_chars)));
     return Py_BuildValue("(NO)", rest.release(), t->decoder != nullptr ? t->decoder : Py_None);
+}
+
+// text_newline(f) -> (newline,) as open() was given it, or None. TextIOWrapper.__init__ (textio.c)
+// sets readtranslate exactly for newline=None, readuniversal for None and "", and keeps any other
+// newline as readnl; nothing public tells them apart.
+PyObject* text_newline(PyObject*, PyObject* f)
+{
+    const textio_311* t = validated_textio(f);
+    if (t == nullptr)
+        return none();
+    if (t->readtranslate)
+        return Py_BuildValue("(O)", Py_None);
+    if (t->readuniversal)
+        return Py_BuildValue("(s)", "");
+    if (t->readnl == nullptr)
+        return none();
+    return Py_BuildValue("(O)", t->readnl);
 }
 
 // itertools.pairwise has no pickle support in 3.11; its state is (it, old) in Modules/itertoolsmodule.c.
@@ -386,6 +413,7 @@ PyMethodDef methods[] = {
     {"pairwise_set_old", pairwise_set_old, METH_VARARGS, "pairwise_set_old(p, element)"},
     {"text_reader_state", text_reader_state, METH_O,
      "text_reader_state(textiowrapper) -> (unread decoded text, decoder) or None"},
+    {"text_newline", text_newline, METH_O, "text_newline(textiowrapper) -> (newline,) as open() was given it, or None"},
     {"describe_blocker", describe_blocker, METH_VARARGS,
      "describe_blocker(frame, base_code) -> why the chain cannot be captured now, or None"},
     {"configure", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(configure)),

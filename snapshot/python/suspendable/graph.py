@@ -30,6 +30,7 @@ What travels how is decided in one place, ``Pickler.reducer_override`` (in this 
    * exceptions keep ``__context__``, ``__cause__``, ``__suppress_context__`` and ``__traceback__`` (its
      frames become stand-ins with the same code, globals and position);
    * regular open files are reopened at the same position (never truncated);
+   * ``csv`` readers and writers (with their file), ``struct.Struct``;
    * locks (``threading.Lock``, ``RLock``, hence ``Condition``, ``Event``, ``queue.Queue``, logging
      handlers) come back held as they were, by the resuming thread (only the main thread runs Python
      code while a session is saved); ``threading.local`` keeps the main thread's attributes; the main
@@ -53,6 +54,7 @@ import _abc
 import _thread
 import collections
 import copyreg
+import csv
 import dataclasses
 import enum
 import functools
@@ -65,6 +67,7 @@ import os
 import pickle
 import random
 import re
+import struct
 import sys
 import threading
 import types
@@ -281,6 +284,23 @@ def _make_rlock(count):
     return lock
 
 
+_CSV_DIALECT = ("delimiter", "doublequote", "escapechar", "lineterminator", "quotechar", "quoting",
+                "skipinitialspace", "strict")
+
+
+def _make_csv_writer(write, dialect):
+    # A writer keeps only its output's `write` (and the dialect): the file itself travels with it.
+    return csv.writer(types.SimpleNamespace(write=write), **dialect)
+
+
+def _make_csv_reader(input_iter, dialect, line_num):
+    # line_num is read-only; an empty line is an empty row that counts one, whatever the dialect.
+    reader = csv.reader(itertools.chain([""] * line_num, input_iter), **dialect)
+    for _ in range(line_num):
+        next(reader)
+    return reader
+
+
 def _make_thread_local(state):
     local = _thread._local()
     local.__dict__.update(state)
@@ -421,8 +441,13 @@ _WRITE_MODES = {"w": "r+", "w+": "r+", "x": "r+", "x+": "r+", "wb": "r+b", "w+b"
 def _reopen_file(name, mode, position, closed, text_options):
     """Reopen a regular file at the position it had (never truncating what was written)."""
     if closed:
-        f = open(os.devnull, "rb" if "b" in mode else "r")
+        f = open(os.devnull, "rb" if "b" in (mode or "") else "r")
         f.close()
+        # Its name and mode as the program saw them (a later suspend saves it as closed again).
+        raw = getattr(f, "buffer", f).raw
+        raw.name = name
+        if isinstance(f, io.TextIOWrapper):
+            f.mode = mode
         return f
     reopen_mode = _WRITE_MODES.get(mode, mode)
     if text_options is None:
@@ -995,6 +1020,21 @@ class Pickler(pickle.Pickler):
         lock.release()
         return _make_rlock, (0,)
 
+    def _reduce_csv(self, obj):
+        # Between rows (the only state a safe point sees) a reader or writer is its dialect, its
+        # input iterator or output `write`, and the line count: its C referents besides the
+        # dialect, the current row's field list and the classes are exactly that one object.
+        dialect = {k: getattr(obj.dialect, k) for k in _CSV_DIALECT}
+        inner = [o for o in gc.get_referents(obj) if o is not obj.dialect and not isinstance(o, (type, list))]
+        if len(inner) != 1:
+            raise TypeError(f"cannot save a {_type_name(obj)} whose input or output is unknown")
+        if isinstance(obj, _CSV_WRITER):
+            return _make_csv_writer, (inner[0], dialect)
+        return _make_csv_reader, (inner[0], dialect, obj.line_num)
+
+    def _reduce_struct(self, s):
+        return struct.Struct, (s.format,)
+
     def _reduce_thread_local(self, local):
         if type(local) is not _thread._local:
             return self._reduce_other(local, type(local))
@@ -1047,11 +1087,16 @@ class Pickler(pickle.Pickler):
         if mode is None and isinstance(f, io.TextIOWrapper):
             # A TextIOWrapper over a buffer has no .mode until one is set (tokenize.open sets it after
             # construction): the buffer's mode without "b".
-            mode = getattr(f.buffer, "mode", "rb").replace("b", "")
+            mode = getattr(f.buffer, "mode", "rb")
+            mode = mode.replace("b", "") if isinstance(mode, str) else None
+        if f.closed:  # whatever it was a stream over (a finished `with gzip.open(...) as f`)
+            return _reopen_file, (raw_name, mode if isinstance(mode, str) else None, 0, True, None)
+        inner = f.buffer if isinstance(f, io.TextIOWrapper) else f
+        inner = inner.raw if isinstance(inner, (io.BufferedReader, io.BufferedWriter, io.BufferedRandom)) else inner
+        if not isinstance(inner, io.FileIO):  # gzip.open(..., "wt"), a TextIOWrapper over BytesIO...
+            raise pickle.PicklingError(f"a stream over {_type_name(inner)} is not a regular file")
         if not isinstance(raw_name, str) or not os.path.isfile(raw_name):
             raise pickle.PicklingError(f"open file {raw_name!r} is not a regular file")
-        if f.closed:
-            return _reopen_file, (raw_name, mode, 0, True, None)
         if f.writable():
             f.flush()
         try:
@@ -1061,6 +1106,9 @@ class Pickler(pickle.Pickler):
         text = None
         if isinstance(f, io.TextIOWrapper):
             text = {"encoding": f.encoding, "errors": f.errors}
+            newline = _engine.text_newline(f)
+            if newline is not None:  # csv's newline="" must stay: it changes what reading returns
+                text["newline"] = newline[0]
         return _reopen_file, (os.path.abspath(raw_name), mode, position, False, text)
 
 
@@ -1098,7 +1146,10 @@ _REDUCERS = {
     _thread.LockType: Pickler._reduce_lock,
     _thread.RLock: Pickler._reduce_rlock,
     _thread._local: Pickler._reduce_thread_local,
+    struct.Struct: Pickler._reduce_struct,
 }
+_CSV_WRITER = type(csv.writer(io.StringIO()))
+_REDUCERS[_CSV_WRITER] = _REDUCERS[type(csv.reader(()))] = Pickler._reduce_csv
 _REDUCERS.update({view_type: Pickler._reduce_dict_view for view_type in _DICT_VIEWS})
 # Iterators over dicts and sets keep their type (plain pickle turns them into list iterators).
 _EMPTY_CONTAINERS = {"keys": dict, "values": dict, "items": dict, "set": set,

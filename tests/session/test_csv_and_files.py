@@ -1,0 +1,24 @@
+"""csv readers and writers, newline="" files and closed streams survive suspend/resume (graph.py)."""
+
+import os
+
+from conftest import program
+
+
+def test_a_csv_job_suspended_twice_gives_the_uninterrupted_output(cli, tmp_path):
+    reference_dir = tmp_path / "reference"
+    reference_dir.mkdir()
+    reference = cli("run", program("csv_job.py"), reference_dir, "nosuspend")
+    assert reference.returncode == 0, reference.stderr
+    first = cli("run", program("csv_job.py"), tmp_path)
+    assert first.returncode == 75, first.stderr
+    second = cli("resume", tmp_path / "at3.snap")
+    assert second.returncode == 75, second.stderr
+    third = cli("resume", tmp_path / "at7.snap")
+    assert third.returncode == 0, third.stderr
+    # line_num of both readers, quoted line breaks read back as written (newline="" kept), the
+    # writer's dialect, closed files still closed with their names.
+    assert first.stdout + second.stdout + third.stdout == reference.stdout
+    assert "13 13 ['id', 'note'] True 'with a comma' 12" in reference.stdout
+    assert "True True in.csv" in reference.stdout
+    assert os.path.getsize(tmp_path / "out.csv") == os.path.getsize(reference_dir / "out.csv")
