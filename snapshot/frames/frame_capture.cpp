@@ -216,6 +216,28 @@ walk_result walk(PyFrameObject* frame, PyObject* base_code, resume_mode innermos
             outer.depth = g->stacktop - cpy::nlocalsplus(g);
             r.frames.back().carried_link = resume_link(f); // NULL unless f is run by resume_chain
         }
+        else if (PyObject* iterating = f->is_entry && !generator_frame ? iterating_link(g) : nullptr;
+                 iterating != nullptr && trampoline::iterator_drives(PyTuple_GET_ITEM(iterating, 2), f))
+        {
+            // The iterator's next of a consumer resume_chain runs natively for the restored caller g (which
+            // waits in its CALL, without the call's operands): the same link, its list as filled now.
+            if (!on_valid_stack(g))
+            {
+                r.blocked = "frame " + location(g, cpy::lasti(g)) + " has no saved stack";
+                return r;
+            }
+            outer.lasti = cpy::lasti(g);
+            outer.depth = g->stacktop - cpy::nlocalsplus(g);
+            r.frames.back().link_kind = trampoline::link_iterate;
+            for (Py_ssize_t k = 1; k < PyTuple_GET_SIZE(iterating); k++)
+                r.frames.back().link_data.push_back(py_ref::borrow(PyTuple_GET_ITEM(iterating, k)));
+        }
+        else if (f->is_entry && !generator_frame && iterating_link(g) != nullptr)
+        {
+            r.blocked =
+                "native code (a consumer continued after a resume) called at " + location(g, cpy::lasti(g));
+            return r;
+        }
         else
         {
             trampoline::bridge b = trampoline::analyse(f, g);

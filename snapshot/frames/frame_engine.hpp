@@ -75,6 +75,9 @@ bool driven_by_resume(const void* f);
 // The link resume_chain will apply to the result of such a frame (borrowed; None for a plain call), or
 // NULL if `f` is not driven by a resume. A second capture of a resumed chain carries it over.
 PyObject* resume_link(const void* f);
+// The "iterate" link whose consumer resume_chain is running natively for the restored frame `caller`
+// (borrowed), or NULL: the consumer's iterator may enter Python frames linked to `caller`.
+PyObject* iterating_link(const void* caller);
 
 // ---- generators (generator_state.cpp) ----
 // State of a generator that is not running: (func, code, lasti, localsplus, stack, frame_state,

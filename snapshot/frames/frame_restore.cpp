@@ -36,6 +36,8 @@ struct active_resume
     const std::vector<py_ref>* links;
 };
 std::vector<active_resume> g_active;
+// Restored callers whose "iterate" consumer resume_chain runs natively now, with that link.
+std::vector<std::pair<const void*, PyObject*>> g_iterating;
 
 // Mirror of Python/frame.c take_ownership: the frame object keeps a copy of the frame's data (it steals
 // the references) and links to its caller through f_back.
@@ -568,6 +570,16 @@ bool driven_by_resume(const void* f)
     return resume_link(f) != nullptr;
 }
 
+PyObject* iterating_link(const void* caller)
+{
+    for (const auto& [frame, link] : g_iterating)
+    {
+        if (frame == caller)
+            return link;
+    }
+    return nullptr;
+}
+
 PyObject* resume_link(const void* f)
 {
     for (const active_resume& a : g_active)
@@ -641,6 +653,20 @@ py_ref resume_chain(PyObject* frames, PyObject* exc_value, PyObject* send_value,
             generator_returned = false;
             // the consumer's result goes in as is; dropping the link drops the consumer's generator
             running[static_cast<size_t>(i)] = nullptr;
+            links[static_cast<size_t>(i)] = py_ref::borrow(Py_None);
+        }
+        if (i > 0 && has_kind(links[static_cast<size_t>(i)].get(), trampoline::link_iterate))
+        {
+            // the rest of the native consumer: frames its iterator enters link to the caller, whose CALL
+            // it is, as when the consumer ran (a request there waits: the consumer is native again)
+            running[static_cast<size_t>(i)] = nullptr;
+            _PyInterpreterFrame* saved = ts->cframe->current_frame;
+            ts->cframe->current_frame = owned[static_cast<size_t>(i - 1)].get();
+            g_iterating.emplace_back(owned[static_cast<size_t>(i - 1)].get(),
+                                     links[static_cast<size_t>(i)].get());
+            result = trampoline::iterate_outcome(links[static_cast<size_t>(i)].get(), result);
+            g_iterating.pop_back();
+            ts->cframe->current_frame = saved;
             links[static_cast<size_t>(i)] = py_ref::borrow(Py_None);
         }
         running[static_cast<size_t>(i)] = nullptr;

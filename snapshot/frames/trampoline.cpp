@@ -392,6 +392,81 @@ bool is_c_method(PyObject* x, PyObject* y, PyTypeObject* type, const char* name,
     return false;
 }
 
+// What a native consumer called by one CALL does with its iterator (see consumer_call).
+struct consumer
+{
+    const char* how = nullptr;
+    PyObject* self = nullptr; // join's separator, extend's list, send's generator (borrowed)
+    py_ref list;              // the list it fills when known (extend)
+    py_ref extra = py_ref::borrow(Py_None);
+    bool takes_iterable = true; // it calls iter(arg) (the collecting ones, any, all), not arg's next
+};
+
+bool consumer_of(PyObject* x, PyObject* y, cpy::iframe* caller, int base, int nargs, PyObject* kwnames,
+                 consumer& c)
+{
+    Py_ssize_t nkw = kwnames != nullptr ? PyTuple_GET_SIZE(kwnames) : 0;
+    if (nargs < 1 || nkw > nargs - 1)
+        return false;
+    if (x == nullptr && is_builtin(y, "sorted") && nargs - nkw == 1)
+    {
+        c.how = "sorted";
+        py_ref args;
+        call_arguments(caller, base + 2, nargs, kwnames, args, c.extra);
+    }
+    else if (nkw != 0)
+        return false;
+    else if (x == nullptr && y == reinterpret_cast<PyObject*>(&PyList_Type) && nargs == 1)
+        c.how = "list";
+    else if (x == nullptr && y == reinterpret_cast<PyObject*>(&PyTuple_Type) && nargs == 1)
+        c.how = "tuple";
+    else if (nargs == 1 && (is_c_method(x, y, &PyUnicode_Type, "join", &c.self) ||
+                            is_c_method(x, y, &PyBytes_Type, "join", &c.self)))
+    {
+        c.how = "join";
+        c.extra = py_ref::borrow(c.self);
+    }
+    else if (nargs == 1 && is_c_method(x, y, &PyList_Type, "extend", &c.self))
+    {
+        c.how = "extend";
+        c.list = py_ref::borrow(c.self);
+    }
+    else if (x == nullptr && nargs == 1 && (is_builtin(y, "any") || is_builtin(y, "all")))
+        c.how = is_builtin(y, "any") ? "any" : "all";
+    else if (x == nullptr && nargs <= 2 && is_builtin(y, "next"))
+    {
+        c.how = "next";
+        c.takes_iterable = false;
+        if (nargs == 2)
+            c.extra = check(PyTuple_Pack(1, slot(caller, base + 3)));
+    }
+    else if (nargs == 1 && is_c_method(x, y, &PyGen_Type, "send", &c.self))
+    {
+        c.how = "send";
+        c.takes_iterable = false;
+    }
+    return c.how != nullptr;
+}
+
+bool collects(const char* how)
+{
+    return std::strcmp(how, "list") == 0 || std::strcmp(how, "tuple") == 0 ||
+           std::strcmp(how, "sorted") == 0 || std::strcmp(how, "join") == 0 ||
+           std::strcmp(how, "extend") == 0;
+}
+
+void consumer_link(bridge& b, const char* kind, consumer& c, PyObject* source, PyObject* exc)
+{
+    b.needs_partial_list = collects(c.how) && !c.list;
+    b.ok = true;
+    b.kind = kind;
+    b.data.push_back(check(PyUnicode_FromString(c.how)));
+    b.data.push_back(py_ref::borrow(source));
+    b.data.push_back(py_ref::borrow(exc != nullptr ? exc : Py_None));
+    b.data.push_back(c.list ? std::move(c.list) : py_ref::borrow(Py_None));
+    b.data.push_back(std::move(c.extra));
+}
+
 // A native consumer running a generator (the callee, entered from gen_send_ex2) for one CALL. Their only
 // state besides the generator is the list list_extend fills (Objects/listobject.c; a new list for
 // list() / sorted() / str.join() via PySequence_List, `self` for list.extend), or none at all:
@@ -413,68 +488,88 @@ bool consumer_call(PyObject* x, PyObject* y, cpy::iframe* callee, cpy::iframe* c
     PyGenObject* gen = cpy::generator_of(callee);
     if (!PyGen_CheckExact(reinterpret_cast<PyObject*>(gen)) || gen->gi_frame_state != FRAME_EXECUTING)
         return false;
-    Py_ssize_t nkw = kwnames != nullptr ? PyTuple_GET_SIZE(kwnames) : 0;
-    if (nargs < 1 || nkw > nargs - 1)
+    consumer c;
+    if (!consumer_of(x, y, caller, base, nargs, kwnames, c))
         return false;
-    PyObject* arg = slot(caller, base + 2);
+    PyObject* arg = std::strcmp(c.how, "send") == 0 ? c.self : slot(caller, base + 2);
     bool arg_is_gen = arg == reinterpret_cast<PyObject*>(gen);
     PyObject* iter = type_lookup(reinterpret_cast<PyObject*>(Py_TYPE(arg)), "__iter__");
     bool iter_made_gen = !arg_is_gen && iter != nullptr && PyFunction_Check(iter) &&
                          PyFunction_GET_CODE(iter) == reinterpret_cast<PyObject*>(gen->gi_code);
-    PyObject* self = nullptr;
-    const char* how = nullptr;
-    py_ref list, extra = py_ref::borrow(Py_None);
-    bool takes_iterable = true; // iter(arg) is the generator, not only arg itself
-    if (x == nullptr && is_builtin(y, "sorted") && nargs - nkw == 1)
-    {
-        how = "sorted";
-        py_ref args;
-        call_arguments(caller, base + 2, nargs, kwnames, args, extra);
-    }
-    else if (nkw != 0)
+    if (!(arg_is_gen || (c.takes_iterable && iter_made_gen)))
         return false;
-    else if (x == nullptr && y == reinterpret_cast<PyObject*>(&PyList_Type) && nargs == 1)
-        how = "list";
-    else if (x == nullptr && y == reinterpret_cast<PyObject*>(&PyTuple_Type) && nargs == 1)
-        how = "tuple";
-    else if (nargs == 1 && (is_c_method(x, y, &PyUnicode_Type, "join", &self) || is_c_method(x, y, &PyBytes_Type, "join", &self)))
+    consumer_link(b, link_consume, c, reinterpret_cast<PyObject*>(gen), gen->gi_exc_state.exc_value);
+    return true;
+}
+
+// Iterators whose next runs no Python code of its own: any Python frame it ran would sit between the
+// consumer and the callee. A map over them calls its function for nothing else.
+bool runs_no_python(PyObject* it)
+{
+    static const std::vector<PyTypeObject*> types = []
     {
-        how = "join";
-        extra = py_ref::borrow(self);
-    }
-    else if (nargs == 1 && is_c_method(x, y, &PyList_Type, "extend", &self))
+        std::vector<PyTypeObject*> t;
+        py_ref ns = py_ref::steal(PyDict_New());
+        const char* const probes[] = {
+            "iter([])",         "iter(())",    "iter(range(0))",    "iter(range(2**64))", "iter('')",
+            "iter('\\u20ac')",  "iter(b'')",   "iter(bytearray())", "iter({})",           "iter({}.values())",
+            "iter({}.items())", "iter(set())", "reversed([])"};
+        for (const char* probe : probes)
+        {
+            py_ref v = ns ? py_ref::steal(PyRun_String(probe, Py_eval_input, ns.get(), ns.get())) : py_ref();
+            if (v)
+                t.push_back(Py_TYPE(v.get()));
+            PyErr_Clear();
+        }
+        return t;
+    }();
+    if (PyGen_CheckExact(it))
+        return true;
+    for (PyTypeObject* t : types)
     {
-        how = "extend";
-        list = py_ref::borrow(self);
+        if (Py_IS_TYPE(it, t))
+            return true;
     }
-    else if (x == nullptr && nargs == 1 && (is_builtin(y, "any") || is_builtin(y, "all")))
-        how = is_builtin(y, "any") ? "any" : "all";
-    else if (x == nullptr && nargs <= 2 && is_builtin(y, "next"))
-    {
-        how = "next";
-        takes_iterable = false;
-        if (nargs == 2)
-            extra = check(PyTuple_Pack(1, slot(caller, base + 3)));
-    }
-    else if (nargs == 1 && is_c_method(x, y, &PyGen_Type, "send", &self))
-    {
-        how = "send";
-        takes_iterable = false;
-        arg_is_gen = self == reinterpret_cast<PyObject*>(gen);
-    }
-    bool collects = how != nullptr && (std::strcmp(how, "list") == 0 || std::strcmp(how, "tuple") == 0 ||
-                                       std::strcmp(how, "sorted") == 0 ||
-                                       std::strcmp(how, "join") == 0 || std::strcmp(how, "extend") == 0);
-    if (how == nullptr || !(arg_is_gen || (takes_iterable && iter_made_gen)))
+    return false;
+}
+
+// `def __iter__(self): return self` (3.11: RESUME 0, LOAD_FAST 0, RETURN_VALUE).
+bool returns_self(PyObject* func)
+{
+    if (!PyFunction_Check(func))
         return false;
-    b.needs_partial_list = collects && !list;
-    b.ok = true;
-    b.kind = link_consume;
-    b.data.push_back(check(PyUnicode_FromString(how)));
-    b.data.push_back(py_ref::borrow(reinterpret_cast<PyObject*>(gen)));
-    b.data.push_back(py_ref::borrow(gen->gi_exc_state.exc_value));
-    b.data.push_back(list ? std::move(list) : py_ref::borrow(Py_None));
-    b.data.push_back(std::move(extra));
+    auto* co = reinterpret_cast<PyCodeObject*>(PyFunction_GET_CODE(func));
+    if (co->co_argcount != 1 || Py_SIZE(co) != 3)
+        return false;
+    const _Py_CODEUNIT* units = _PyCode_CODE(co);
+    return _Py_OPCODE(units[0]) == RESUME && _Py_OPCODE(units[1]) == LOAD_FAST && _Py_OPARG(units[1]) == 0 &&
+           _Py_OPCODE(units[2]) == RETURN_VALUE;
+}
+
+// The same consumers driving an iterator whose tp_iternext calls the callee and returns its result
+// unchanged, the callee's StopIteration meaning "exhausted" as for any iterator:
+// - map(func, *its) (map_next, bltinmodule.c): func(*next items); its iterators must run no Python
+//   code (another map over func would call it too), so the callee is this map's call;
+// - an instance of a class with a Python __next__ (slot_tp_iternext): the callee is __next__ with the
+//   argument itself as self; consumers that call iter(arg) get arg back only from a C __iter__ that
+//   returns self (PyObject_SelfIter) or `return self` in Python.
+// The "iterate" link gives the callee's result to the consumer, which then goes on natively.
+bool iterator_call(PyObject* x, PyObject* y, cpy::iframe* callee, cpy::iframe* caller, int base, int nargs,
+                   PyObject* kwnames, bridge& b)
+{
+    if (callee->owner == FRAME_OWNED_BY_GENERATOR || callee->previous != caller)
+        return false;
+    consumer c;
+    if (!consumer_of(x, y, caller, base, nargs, kwnames, c) || std::strcmp(c.how, "send") == 0)
+        return false;
+    PyObject* arg = slot(caller, base + 2);
+    if (!iterator_drives(arg, callee))
+        return false;
+    PyObject* iter = type_lookup(reinterpret_cast<PyObject*>(Py_TYPE(arg)), "__iter__");
+    if (c.takes_iterable && Py_TYPE(arg)->tp_iter != PyObject_SelfIter &&
+        !(iter != nullptr && returns_self(iter)))
+        return false;
+    consumer_link(b, link_iterate, c, arg, nullptr);
     return true;
 }
 
@@ -542,7 +637,8 @@ bridge call_bridge(cpy::iframe* callee, cpy::iframe* caller, const bytecode::cod
                          check_hook_call(callable, callee, caller, base, precall.oparg, kwnames, b) ||
                          build_class_call(callable, callee, caller, base, precall.oparg, kwnames, b)))
         return b;
-    if (consumer_call(x, slot(caller, base + 1), callee, caller, base, precall.oparg, kwnames, b))
+    if (consumer_call(x, slot(caller, base + 1), callee, caller, base, precall.oparg, kwnames, b) ||
+        iterator_call(x, slot(caller, base + 1), callee, caller, base, precall.oparg, kwnames, b))
         return b;
     if (x == nullptr && kwnames == nullptr && builtin_hook_call(callable, callee, caller, base, precall.oparg, b))
         return b;
@@ -1430,6 +1526,82 @@ PyObject* consume_outcome(PyObject* link, PyObject* yielded, bool returned, PyOb
         return nullptr;
     *again = true;
     return nullptr;
+}
+
+bool iterator_drives(PyObject* iterator, cpy::iframe* callee)
+{
+    if (Py_IS_TYPE(iterator, &PyMap_Type))
+    {
+        py_ref reduced =
+            py_ref::steal(PyObject_CallMethod(iterator, "__reduce__", nullptr)); // (map, (func, *its))
+        if (!reduced || !PyTuple_Check(reduced.get()) || PyTuple_GET_SIZE(reduced.get()) < 2 ||
+            !PyTuple_Check(PyTuple_GET_ITEM(reduced.get(), 1)) ||
+            PyTuple_GET_SIZE(PyTuple_GET_ITEM(reduced.get(), 1)) < 2)
+        {
+            PyErr_Clear();
+            return false;
+        }
+        PyObject* args = PyTuple_GET_ITEM(reduced.get(), 1);
+        if (!forwards_to(PyTuple_GET_ITEM(args, 0), callee))
+            return false;
+        for (Py_ssize_t i = 1; i < PyTuple_GET_SIZE(args); i++)
+        {
+            if (!runs_no_python(PyTuple_GET_ITEM(args, i)))
+                return false;
+        }
+        return true;
+    }
+    PyObject* next = type_lookup(reinterpret_cast<PyObject*>(Py_TYPE(iterator)), "__next__");
+    return first_argument(callee) == iterator && next != nullptr && PyFunction_Check(next) &&
+           next == reinterpret_cast<PyObject*>(callee->f_func);
+}
+
+PyObject* iterate_outcome(PyObject* link, PyObject* result)
+{
+    py_ref item = py_ref::steal(result);
+    const char* how_c = PyUnicode_AsUTF8(PyTuple_GET_ITEM(link, 1));
+    if (how_c == nullptr)
+        return nullptr;
+    std::string how = how_c;
+    PyObject* source = PyTuple_GET_ITEM(link, 2);
+    PyObject* list = PyTuple_GET_ITEM(link, 4);
+    PyObject* extra = PyTuple_GET_ITEM(link, 5);
+    bool any = how == "any";
+    if (!item)
+    {
+        // tp_iternext's NULL: StopIteration means exhausted to every consumer but next() without a
+        // default, which lets it propagate as it is
+        if (!PyErr_ExceptionMatches(PyExc_StopIteration) || (how == "next" && extra == Py_None))
+            return nullptr;
+        PyErr_Clear();
+        if (how == "next")
+            return py_ref::borrow(PyTuple_GET_ITEM(extra, 0)).release();
+        if (any || how == "all")
+            return PyBool_FromLong(!any);
+        return finish_collecting(how, list, extra);
+    }
+    if (how == "next")
+        return item.release();
+    if (any || how == "all")
+    {
+        // builtin_any / builtin_all over the rest (PyIter_Next clears a StopIteration)
+        for (; item; item = py_ref::steal(PyIter_Next(source)))
+        {
+            int truth = PyObject_IsTrue(item.get());
+            if (truth < 0)
+                return nullptr;
+            if ((truth != 0) == any)
+                return PyBool_FromLong(any);
+        }
+        return PyErr_Occurred() ? nullptr : PyBool_FromLong(!any);
+    }
+    // list_extend over the rest, then the consumer's own ending
+    for (; item; item = py_ref::steal(PyIter_Next(source)))
+    {
+        if (PyList_Append(list, item.get()) < 0)
+            return nullptr;
+    }
+    return PyErr_Occurred() ? nullptr : finish_collecting(how, list, extra);
 }
 
 } // namespace suspendable::frames::trampoline

@@ -82,12 +82,23 @@ inline constexpr const char* link_print = "print";
 //             join (extra: the separator) / extend append each yield to `list`, the others stop at a
 //             yield (any, all, next with extra = (default,) or None, send)
 inline constexpr const char* link_consume = "consume";
+//   "iterate" (how, iterator, None, list or None, extra)   the same consumers (but send) driving a map
+//             whose function is the callee, or an iterator whose Python __next__ is (see iterator_call):
+//             the callee's result is the next item, its StopIteration the end; the rest runs natively
+inline constexpr const char* link_iterate = "iterate";
 
 // One outcome of a generator a "consume" link runs: a yield (`yielded`, new reference), a return
 // (`returned`, its value as a new reference or NULL), or an error (both empty, exception set). Returns
 // the consumer's result (new reference, or NULL with an exception set), or NULL with *again set when the
 // consumer asks the generator for its next item (send None).
 PyObject* consume_outcome(PyObject* link, PyObject* yielded, bool returned, PyObject* return_value, bool* again);
+
+// The consumer's result once the callee of an "iterate" link returned `result` (new reference or NULL
+// with an exception): it takes the rest of the iterator itself. New reference, or NULL with an exception.
+PyObject* iterate_outcome(PyObject* link, PyObject* result);
+// True when `callee` is the call the next() of `iterator` (an "iterate" link's) makes: map's function,
+// or a Python __next__ of it.
+bool iterator_drives(PyObject* iterator, cpy::iframe* callee);
 
 // The rest of builtins.__build_class__ once the class body returned `cell` (new reference or NULL).
 PyObject* finish_build_class(PyObject* link, PyObject* cell);

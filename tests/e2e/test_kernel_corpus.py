@@ -34,7 +34,8 @@ def _stdout(ex):
 
 
 @pytest.mark.parametrize("program", ["p09_with_blocks", "p19_decorators", "p20_init_work",
-                                     "p22_operator_dunders", "p38_c_layers", "p42_builtin_hooks"])
+                                     "p22_operator_dunders", "p38_c_layers", "p42_builtin_hooks",
+                                     "p43_native_iterators"])
 def test_suspended_at_every_stride_point_and_resumed_in_the_same_kernel(kernel, program):
     source = (CORPUS / f"{program}.py").read_text()
     expected = _stdout(kernel.ok(source, timeout=120))

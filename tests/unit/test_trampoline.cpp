@@ -809,3 +809,63 @@ TEST_F(trampoline, for_loop_over_a_sequence_with_only_getitem)
         "r = resume()\n"
         "assert r[:2] == ([0, 10, 20], []), r\n");
 }
+
+namespace
+{
+
+TEST_F(trampoline, map_function_and_python_next_run_by_native_consumers)
+{
+    // list / sorted / join / any / next driving map(f, ...) or an iterator with a Python __next__: the
+    // restored callee's result is the next item and the consumer takes the rest itself; a StopIteration
+    // from it ends the iteration. A map over a map (the inner one calls f as well) is refused.
+    run("def f(v, out):\n"
+        "    if v == 2 and not captured:\n"
+        "        out.append(snap())\n"
+        "    if v == 9:\n"
+        "        raise StopIteration\n"
+        "    return v * 10\n"
+        "class Count:\n"
+        "    def __init__(self, n, out): self.i, self.n, self.out = 0, n, out\n"
+        "    def __iter__(self): return self\n"
+        "    def __next__(self):\n"
+        "        self.i += 1\n"
+        "        if self.i == 2 and not captured:\n"
+        "            self.out.append(snap())\n"
+        "        if self.i > self.n:\n"
+        "            raise StopIteration\n"
+        "        return self.i\n"
+        "def main(how):\n"
+        "    out = []\n"
+        "    m = lambda xs: map(lambda v: f(v, out), xs)\n"
+        "    if how == 'list':\n"
+        "        r = list(m([1, 2, 3]))\n"
+        "    elif how == 'sorted':\n"
+        "        r = sorted(m([3, 2, 1]), reverse=True)\n"
+        "    elif how == 'join':\n"
+        "        r = '-'.join(map(lambda v: str(f(v, out)), [1, 2, 9, 4]))  # 9: StopIteration ends it\n"
+        "    elif how == 'any':\n"
+        "        r = any(m([0, 2, 0]))\n"
+        "    elif how == 'next':\n"
+        "        it = m([1, 2, 3])\n"
+        "        r = [next(it), next(it), next(it)]\n"
+        "    else:\n"
+        "        r = tuple(Count(3, out))\n"
+        "    return r, out\n"
+        "expected = {'list': [10, 20, 30], 'sorted': [30, 20, 10], 'join': '10-20', 'any': True,\n"
+        "            'next': [10, 20, 30], 'tuple': (1, 2, 3)}\n"
+        "for how in expected:\n"
+        "    captured.clear()\n"
+        "    assert main(how) == (expected[how], ['first']), how\n"
+        "    assert 'iterate' in links(), (how, links())\n"
+        "    assert resume() == (expected[how], ['resumed']), how\n"
+        "def nested():\n"
+        "    try:\n"
+        "        E.capture_caller(main.__code__, 1)\n"
+        "    except RuntimeError as e:\n"
+        "        return str(e)\n"
+        "def main():\n"
+        "    return list(map(lambda v: nested() if v == 'x' else v, map(lambda v: nested() or 'x', [1])))\n"
+        "assert 'list() called at' in main()[0], main()\n");
+}
+
+} // namespace
