@@ -32,8 +32,9 @@ def cli(tmp_path, monkeypatch):
     binary = _binary()
 
     def run(*args, timeout=180, **kwargs):
+        kwargs.setdefault("cwd", str(tmp_path))
         return subprocess.run([binary, *map(str, args)], capture_output=True, text=True, timeout=timeout,
-                              cwd=str(tmp_path), **kwargs)
+                              **kwargs)
     run.binary = binary
     return run
 

@@ -47,5 +47,10 @@ class OutStream(io.TextIOBase):
 def install():
     import sys
 
+    from suspendable import graph
+
     sys.stdout = OutStream("stdout")
     sys.stderr = OutStream("stderr")
+    # A session saved here and resumed elsewhere writes to that process's streams.
+    graph.register_process_stream("stdout", sys.stdout)
+    graph.register_process_stream("stderr", sys.stderr)

@@ -498,6 +498,60 @@ def _fill_enum_dict(d, state):
     d.__dict__.update(attrs)
 
 
+def _python_override(cls, name):
+    """The Python function defining `name` first in cls's MRO, or None (a C slot or nothing)."""
+    for klass in cls.__mro__:
+        if name in vars(klass):
+            value = vars(klass)[name]
+            return value if isinstance(value, types.FunctionType) else None
+    return None
+
+
+def _c_method(cls, name):
+    """`name` as the nearest class in cls's MRO that does not define it in Python has it."""
+    for klass in cls.__mro__:
+        if name in vars(klass) and not isinstance(vars(klass)[name], types.FunctionType):
+            return vars(klass)[name]
+    return getattr(cls, name)
+
+
+def _apply_state(obj, state):
+    """What pickle's BUILD does with a state."""
+    setstate = getattr(obj, "__setstate__", None)
+    if setstate is not None:
+        setstate(state)
+        return
+    slots = None
+    if isinstance(state, tuple) and len(state) == 2:
+        state, slots = state
+    if state:
+        obj.__dict__.update(state)
+    for key, value in (slots or {}).items():
+        setattr(obj, key, value)
+
+
+def _fill_container(obj, packed):
+    # The items go in through the container's C methods: a Python __setitem__ / append / extend
+    # already did its work on them (Prices.__setitem__ converting euros to cents must not run twice).
+    state, items, kind = packed
+    if kind == "dict":
+        setitem = _c_method(type(obj), "__setitem__")
+        for key, value in items:
+            setitem(obj, key, value)
+    else:
+        _c_method(type(obj), "extend")(obj, items)
+    if state is not None:
+        _apply_state(obj, state)
+
+
+def _make_module(name, doc):
+    return types.ModuleType(name, doc)
+
+
+def _set_module_state(module, state):
+    vars(module).update(state)
+
+
 def _make_cmp_key(cmp, *obj):
     key = functools.cmp_to_key(cmp)
     return key(*obj) if obj else key
@@ -668,6 +722,22 @@ _ABC_SKIPPED = frozenset({"_abc_impl"})
 _CLASS_SKIPPED = frozenset({"__dict__", "__weakref__", "__module__", "__qualname__", "__slots__"})
 
 
+# Streams a host made to stand for the process's own (the kernel's stdout / stderr), by id.
+_PROCESS_STREAMS = {}
+
+
+def register_process_stream(name, stream):
+    """`stream` stands for sys.<name> of whatever process the session resumes in."""
+    _PROCESS_STREAMS[id(stream)] = (stream, name)
+
+
+def is_process_stream(name, stream):
+    """True when sys.<name> is `stream` as the process or its host set it up, not an object of the
+    program (contextlib.redirect_stdout(io.StringIO()), a wrapper it assigned): those travel by value."""
+    base = name.strip("_")
+    return name.startswith("__") or stream is getattr(sys, f"__{base}__", None) or id(stream) in _PROCESS_STREAMS
+
+
 def _persistent_ids(pickler):
     """Pickler.persistent_id: the program's namespace, NULL, __main__ and module namespaces travel by
     reference (Unpickler.persistent_load); every other object -> None. Later pairs win."""
@@ -714,10 +784,10 @@ class Pickler(pickle.Pickler):
         # The C pickler calls persistent_id for every object it saves (each int and str too): a C
         # identity lookup there, not a Python method, which made dumps ~3x plain pickle on small objects.
         self.persistent_id = _persistent_ids(self)
-        self.streams = {}
+        self.streams = {key: name for key, (_, name) in _PROCESS_STREAMS.items()}
         for name in reversed(_STREAM_NAMES):  # sys.stdout before sys.__stdout__ when they are the same
             stream = getattr(sys, name, None)
-            if stream is not None:
+            if stream is not None and is_process_stream(name, stream):
                 self.streams[id(stream)] = name
         self.reducers = dict(_REDUCERS)
         np = sys.modules.get("numpy")
@@ -760,7 +830,7 @@ class Pickler(pickle.Pickler):
         if singleton is not None and singleton[0] is obj:
             return singleton[1]
         rv = self._reduce_other(obj, t)
-        if isinstance(rv, tuple) and rv[:1] != (_module_attribute,) and \
+        if isinstance(rv, tuple) and rv[:1] != (_module_attribute,) and rv[5:] != (_fill_container,) and \
                 not (t.__module__ == "__main__" and _custom_new(t)):
             self._plain_types.add(t)
         return rv
@@ -779,7 +849,15 @@ class Pickler(pickle.Pickler):
             raise
         if t.__module__ == "__main__" and isinstance(rv, tuple) and rv and rv[0] is copyreg.__newobj__ \
                 and tuple(rv[1]) == (t,) and _custom_new(t):
-            return (_new_instance, (t,)) + tuple(rv[2:])
+            rv = (_new_instance, (t,)) + tuple(rv[2:])
+        if isinstance(rv, tuple) and len(rv) == 5:
+            # pickle would put the items back with obj[k] = v / obj.extend(items): through a Python
+            # override, which already transformed them once
+            if rv[4] is not None and isinstance(obj, dict) and _python_override(t, "__setitem__"):
+                return rv[:2] + ((rv[2], list(rv[4]), "dict"), None, None, _fill_container)
+            if rv[3] is not None and isinstance(obj, list) and \
+                    (_python_override(t, "extend") or _python_override(t, "append")):
+                return rv[:2] + ((rv[2], list(rv[3]), "list"), None, None, _fill_container)
         return rv
 
     def _module_attribute(self, obj):
@@ -870,7 +948,12 @@ class Pickler(pickle.Pickler):
         return _make_cell, (), (value,), None, None, _set_cell_value
 
     def _reduce_module(self, module):
-        return importlib.import_module, (module.__name__,)
+        for name, imported in list(sys.modules.items()):
+            if imported is module:
+                return importlib.import_module, (name,)
+        # Made at run time (types.ModuleType("config")), not imported: by value.
+        state = {k: v for k, v in vars(module).items() if k not in ("__builtins__", "__name__", "__doc__")}
+        return _make_module, (module.__name__, module.__doc__), state, None, None, _set_module_state
 
     def _reduce_property(self, prop):
         return property, (prop.fget, prop.fset, prop.fdel, prop.__doc__)

@@ -396,6 +396,8 @@ def _warn(messages):
 
 def resume_snapshot(path, snapshot_path, signals, timeout, options):
     """Continues the program saved in `path`. Returns the exit status."""
+    # Relative to where `resume` was typed, not to the program's directory it returns to.
+    snapshot_path = os.path.abspath(snapshot_path or path)
     try:
         manifest = _snapfile.read_manifest(path)
         if manifest.get("kind") != SNAPSHOT_KIND:
@@ -418,7 +420,7 @@ def resume_snapshot(path, snapshot_path, signals, timeout, options):
     frames, exc, send = payload["frames"], payload["exc"], payload["send"]
     payload.clear()
     base_code = frames[0][1]
-    program = _Program(ns, base_code, os.path.abspath(snapshot_path or path), manifest["script"], signals, timeout,
+    program = _Program(ns, base_code, snapshot_path, manifest["script"], signals, timeout,
                        **options)
     _install(program, signals)
     box = [frames, exc, send]

@@ -168,16 +168,109 @@ def _restore_logging(state, messages):
     messages += ["logging: " + what for what in state["dropped"]]
 
 
+_OWN_PACKAGES = ("suspendable", "suspendable_kernel", "suspendable_repl")
+_BUILTIN_DIALECTS = ("excel", "excel-tab", "unix")
+
+
+def _signal_handlers():
+    signal = sys.modules.get("signal")
+    if signal is None:
+        return {}
+    handlers = {}
+    for signum in signal.valid_signals():
+        try:
+            handlers[int(signum)] = signal.getsignal(signum)
+        except (OSError, ValueError):
+            pass
+    return handlers
+
+
+_BASELINE_SIGNALS = _signal_handlers()
+_BASELINE_EXCEPTHOOK = sys.excepthook
+
+
+def _hooks_state(ns):
+    """What the program installed in the interpreter and in libraries, beyond its objects: Python
+    signal handlers and running interval timers, sys.excepthook, the int digit limit, numpy's print
+    and error options, csv dialects. A handler that cannot be saved is left out and named at resume."""
+    probe = graph.Probe(ns)
+    dropped = []
+
+    def saveable(what, value):
+        why = probe.why_not(value)
+        if why is not None:
+            dropped.append(f"{what} {value!r} was not saved ({why}); it is gone")
+        return why is None
+
+    # Python handlers only: SIG_IGN / SIG_DFL on SIGINT and the like are the host's (the console
+    # ignores SIGINT between statements), and handlers of this package are the suspend's own.
+    signals = {}
+    for signum, handler in _signal_handlers().items():
+        if not callable(handler) or handler == _BASELINE_SIGNALS.get(signum) or \
+                str(getattr(handler, "__module__", "")).split(".")[0] in _OWN_PACKAGES:
+            continue
+        if saveable(f"the handler of signal {signum}", handler):
+            signals[signum] = handler
+    timers = {}
+    signal = sys.modules.get("signal")
+    timer_signals = {"ITIMER_REAL": "SIGALRM", "ITIMER_VIRTUAL": "SIGVTALRM", "ITIMER_PROF": "SIGPROF"}
+    for which, signame in timer_signals.items() if signal else ():
+        remaining = signal.getitimer(getattr(signal, which))
+        if remaining[0] > 0 and str(getattr(signal.getsignal(getattr(signal, signame)), "__module__", "")
+                                    ).split(".")[0] not in _OWN_PACKAGES:  # not the console's exit deadline
+            timers[which] = remaining
+    hook = sys.excepthook if sys.excepthook is not _BASELINE_EXCEPTHOOK else None
+    if hook is not None and not saveable("sys.excepthook", hook):
+        hook = None
+    np = sys.modules.get("numpy")
+    numpy = {"print": np.get_printoptions(), "err": np.geterr()} if hasattr(np, "get_printoptions") else None
+    if numpy is not None and not saveable("numpy's print options", numpy["print"]):
+        numpy = None
+    csv = sys.modules.get("csv")
+    dialects = {} if csv is None else {
+        name: {k: getattr(csv.get_dialect(name), k) for k in graph._CSV_DIALECT}
+        for name in csv.list_dialects() if name not in _BUILTIN_DIALECTS}
+    return {"signals": signals, "timers": timers, "excepthook": hook, "numpy": numpy, "csv_dialects": dialects,
+            "int_max_str_digits": sys.get_int_max_str_digits(), "dropped": dropped}
+
+
+def _restore_hooks(hooks, messages):
+    import signal
+    for signum, handler in hooks["signals"].items():
+        try:
+            signal.signal(signum, handler)
+        except (OSError, ValueError) as e:
+            messages.append(f"the handler of signal {signum} could not be set again: {e}")
+    for which, (delay, interval) in hooks["timers"].items():
+        signal.setitimer(getattr(signal, which), delay, interval)
+    if hooks["excepthook"] is not None:
+        sys.excepthook = hooks["excepthook"]
+    sys.set_int_max_str_digits(hooks["int_max_str_digits"])
+    if hooks["numpy"] is not None:
+        import numpy
+        numpy.set_printoptions(**hooks["numpy"]["print"])
+        numpy.seterr(**hooks["numpy"]["err"])
+    if hooks["csv_dialects"]:
+        import csv
+        for name, dialect in hooks["csv_dialects"].items():
+            csv.register_dialect(name, **dialect)
+    messages += hooks["dropped"]
+
+
 def _location_state():
     """Where the program looks for files and modules: in the manifest, restored before unpickling
     (which imports modules by name and reopens files)."""
     return {"cwd": os.getcwd(), "sys_path": list(sys.path), "baseline_path": list(_BASELINE_PATH),
-            "argv": list(sys.argv)}
+            "argv": list(sys.argv), "orig_argv": list(sys.orig_argv)}
 
 
 def _process_state(ns):
     return {
         "logging": _logging_state(ns),
+        "hooks": _hooks_state(ns),
+        # sys.stdout & co. replaced by the program (a redirect_stdout in progress): restored as they are
+        "streams": {name: getattr(sys, name) for name in ("stdin", "stdout", "stderr")
+                    if not graph.is_process_stream(name, getattr(sys, name))},
         "environ": _environment_changes(),
         # A module the program never imported has no state of its own to keep.
         "random": sys.modules["random"].getstate() if "random" in sys.modules else None,
@@ -213,6 +306,8 @@ def _restore_location(manifest, messages):
         sys.path[:] = _merged_sys_path(manifest["sys_path"], manifest.get("baseline_path") or [])
     if manifest.get("argv") is not None:
         sys.argv[:] = manifest["argv"]
+    if manifest.get("orig_argv") is not None:
+        sys.orig_argv[:] = manifest["orig_argv"]
 
 
 def _restore_process(process, messages):
@@ -235,6 +330,10 @@ def _restore_process(process, messages):
         decimal.setcontext(process["decimal_context"])
     if process.get("logging") is not None:
         _restore_logging(process["logging"], messages)
+    if process.get("hooks") is not None:
+        _restore_hooks(process["hooks"], messages)
+    for name, stream in (process.get("streams") or {}).items():
+        setattr(sys, name, stream)
 
 
 # ---------------------------------------------------------------- modules

@@ -1,0 +1,29 @@
+"""What a program sets up outside its own objects comes back after a resume (state.py process state):
+signal handlers and a running timer, sys.excepthook, the int digit limit, numpy options, csv dialects,
+a redirected sys.stdout; dict / list subclasses with Python __setitem__ / append keep their items as
+stored; a module object made at run time travels by value (graph.py)."""
+
+import os
+
+from conftest import program
+
+
+def test_process_hooks_and_containers_survive_two_resumes(cli, tmp_path):
+    reference_dir = tmp_path / "reference"
+    reference_dir.mkdir()
+    reference = cli("run", program("process_hooks.py"), reference_dir, "nosuspend")
+    assert reference.returncode == 1, reference.stderr
+    assert "excepthook: RuntimeError the end" in reference.stdout
+    assert "{'apple': 125} [('tag', 1), ('tag', 2)]" in reference.stdout
+    first = cli("run", program("process_hooks.py"), tmp_path)
+    assert first.returncode == 75, first.stderr
+    # Resumed from another directory with a relative path: the next suspend (to the default path,
+    # the resumed file) resolves it from where `resume` was typed, not from the program's directory.
+    os.mkdir(tmp_path / "elsewhere")
+    second = cli("resume", "../redirected.snap", cwd=str(tmp_path / "elsewhere"))
+    assert second.returncode == 75, second.stderr
+    assert f"snapshot {tmp_path / 'redirected.snap'} (" in second.stderr, second.stderr
+    third = cli("resume", tmp_path / "redirected.snap")
+    assert third.returncode == 1, third.stderr
+    assert first.stdout + second.stdout + third.stdout == reference.stdout
+    assert third.stderr == "", third.stderr
