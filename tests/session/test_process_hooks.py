@@ -27,3 +27,15 @@ def test_process_hooks_and_containers_survive_two_resumes(cli, tmp_path):
     assert third.returncode == 1, third.stderr
     assert first.stdout + second.stdout + third.stdout == reference.stdout
     assert third.stderr == "", third.stderr
+
+
+def test_class_hooks_do_not_run_again_and_find_their_globals(cli, tmp_path):
+    reference = cli("run", program("class_hooks.py"), tmp_path, "nosuspend")
+    assert reference.returncode == 0, reference.stderr
+    first = cli("run", program("class_hooks.py"), tmp_path)
+    assert first.returncode == 75, first.stderr
+    resumed = cli("resume", tmp_path / "hooks.snap")
+    assert resumed.returncode == 0, resumed.stderr
+    assert first.stdout + resumed.stdout == reference.stdout
+    assert resumed.stdout.startswith("{Key(' Alpha'): 1} 1 ['P1', 'P2'] ['A', 'B'] hi 4 True False Meta\n"), \
+        resumed.stdout

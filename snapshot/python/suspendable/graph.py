@@ -52,6 +52,7 @@ object that does not pickle, each with its path (``frame work() local 'sock'``, 
 
 import _abc
 import _thread
+import abc
 import collections
 import copyreg
 import csv
@@ -244,12 +245,39 @@ def _set_function_state(func, state):
     return func
 
 
+def _own_init_subclass_hooks(bases):
+    """(class, hook) for each __init_subclass__ the program defined (in __main__) above `bases`."""
+    hooks = {}
+    for base in bases:
+        for klass in base.__mro__:
+            if klass.__module__ == "__main__" and "__init_subclass__" in vars(klass):
+                hooks[klass] = vars(klass)["__init_subclass__"]
+    return list(hooks.items())
+
+
 def _make_class(metaclass, name, bases, creation_ns):
+    """The class as the program's hooks left it, without running them again: what a metaclass of the
+    program or an __init_subclass__ of its classes did (registering the class, appending to a list,
+    printing) is already in the saved state; running it twice would duplicate it. Metaclasses of
+    libraries still create their classes (their invariants may live outside the class dict)."""
     if getattr(metaclass, "__module__", None) == "typing" and metaclass.__name__ == "_TypedDictMeta":
         # Its __new__ wants TypedDict bases, which the class no longer lists (its bases are (dict,)):
         # created as typing itself does; the state brings the keys and annotations.
         return type.__new__(metaclass, name, bases, creation_ns)
-    return metaclass(name, bases, creation_ns)
+    hooks = _own_init_subclass_hooks(bases)
+    try:
+        for klass, _ in hooks:
+            type.__delattr__(klass, "__init_subclass__")
+        if metaclass is type or metaclass.__module__ == "__main__":
+            cls = type.__new__(metaclass, name, bases, creation_ns)
+            if isinstance(cls, abc.ABCMeta) and "_abc_impl" not in vars(cls):
+                _abc._abc_init(cls)  # what ABCMeta.__new__ adds to any class
+        else:
+            cls = metaclass(name, bases, creation_ns)
+    finally:
+        for klass, hook in hooks:
+            type.__setattr__(klass, "__init_subclass__", hook)
+    return cls
 
 
 def _make_enum(metaclass, name, bases, creation, members, attrs):
@@ -264,9 +292,16 @@ def _make_enum(metaclass, name, bases, creation, members, attrs):
     return metaclass(name, bases, ns)
 
 
+_ABC_REGISTERED = "<virtual subclasses>"  # a state key no attribute can have
+
+
 def _set_class_state(cls, state):
     for key, value in state.items():
-        setattr(cls, key, value)
+        if key == _ABC_REGISTERED:
+            for sub in value:
+                cls.register(sub)
+        else:
+            setattr(cls, key, value)
     return cls
 
 
@@ -674,10 +709,6 @@ def _container_iterator(container, kinds, remaining):
     return iter(remaining)
 
 
-def _abc_register(cls, subclasses):
-    for sub in subclasses:
-        cls.register(sub)
-    return cls
 
 
 # ---------------------------------------------------------------- pickler
@@ -912,14 +943,13 @@ class Pickler(pickle.Pickler):
             if key in slot_names and type(value).__name__ == "member_descriptor":
                 continue
             state[key] = value
-        rv = (_make_class, (type(cls), cls.__name__, cls.__bases__, creation), state, None, None, _set_class_state)
         if "_abc_impl" in cls.__dict__:
             # Virtual subclasses registered with ABC.register() live in the C-level _abc_impl.
             registered = [r() for r in _abc._get_dump(cls)[0]]
             registered = [k for k in registered if k is not None]
             if registered:
-                return _abc_register, (rv, registered)
-        return rv
+                state[_ABC_REGISTERED] = registered
+        return _make_class, (type(cls), cls.__name__, cls.__bases__, creation), state, None, None, _set_class_state
 
     def _reduce_enum(self, cls):
         members = [(name, member._value_) for name, member in cls.__members__.items()]
@@ -1322,7 +1352,52 @@ def dumps(obj, ns, buffer_callback=None, placeholders=None):
 
 
 def loads(data, ns, buffers=None):
-    return Unpickler(io.BytesIO(data), ns, buffers=buffers).load()
+    """Unpickles; the namespace `ns` only gets the early bindings of ``early_bindings``, and loses
+    them again if the load fails."""
+    journal = []
+    _journals.append(journal)
+    try:
+        return Unpickler(io.BytesIO(data), ns, buffers=buffers).load()
+    except BaseException:
+        for target, name, old in reversed(journal):
+            if old is NULL:
+                target.pop(name, None)
+            else:
+                target[name] = old
+        raise
+    finally:
+        _journals.pop()
+
+
+# ---------------------------------------------------------------- early bindings of the namespace
+_journals = []  # one per loads() in progress: (ns, name, previous value or NULL) of each early binding
+
+
+def _bind_global(ns, name, value):
+    if _journals:
+        _journals[-1].append((ns, name, ns.get(name, NULL)))
+    ns[name] = value
+
+
+class _Binding:
+    def __init__(self, ns, name, value):
+        self.args = (ns, name, value)
+
+    def __reduce__(self):
+        return _bind_global, self.args
+
+
+def early_bindings(ns, globals_):
+    """To pickle BEFORE everything else: binds each global into the namespace as soon as its value is
+    loaded - modules, then functions and classes, then the rest, each in namespace order - so that
+    program code run while the rest loads (a key's __hash__, __setstate__, a class hook) finds the
+    globals it uses. Loading gives a list of Nones; the caller still updates the namespace."""
+    def rank(value):
+        if isinstance(value, types.ModuleType):
+            return 0
+        return 1 if isinstance(value, (types.FunctionType, type)) else 2
+    names = sorted(globals_, key=lambda name: rank(globals_[name]))  # stable: namespace order within a rank
+    return [_Binding(ns, name, globals_[name]) for name in names]
 
 
 # ---------------------------------------------------------------- diagnostics: what cannot be saved

@@ -3,7 +3,8 @@
 A snapshot's payload is ONE pickle (so identity and sharing survive between the namespace and the
 frames) of::
 
-    {"frames", "exc", "send",            # the captured chain, if any (see the frame engine)
+    {"early",                            # the globals bound as they load (graph.early_bindings)
+     "frames", "exc", "send",            # the captured chain, if any (see the frame engine)
      "globals",                          # the namespace to restore
      "process",                          # environment changes, RNG states, logging configuration, ...
      "registrations", "hooks",           # suspendable.register(...) and suspendable.on_resume(...)
@@ -529,6 +530,7 @@ def dump(ns, globals_, frames=None, exc=None, send=None, *, skip_unsaveable=Fals
     """Serializes the session. Raises graph.UnpicklableError naming every object that cannot be
     saved, unless ``skip_unsaveable``: then each is saved as a placeholder and listed in ``skipped``."""
     payload = {
+        "early": graph.early_bindings(ns, globals_),  # first: see graph.early_bindings
         "frames": frames, "exc": exc, "send": send, "globals": globals_,
         "process": _process_state(ns),
         "registrations": graph.registrations(),
