@@ -40,7 +40,21 @@ void interpreter::configure_impl()
     m_kernel_info = call_kernel_json("kernel_info", nl::json::array());
     if (io_server* server = io_server::instance())
     {
-        server->set_tick([this] { m_streams->tick(); });
+        server->set_tick([this, server] {
+            m_streams->tick();
+            // Left pending by a cell blocked in native code: answered here, the cell keeps running (a
+            // later safe point finds no request; suspension.py's _on_safe_point then does nothing).
+            if (std::optional<nl::json> expired = suspend_trigger::instance().take_expired())
+            {
+                std::string why = "no safe point within the timeout: the cell is inside a native call that "
+                                  "has not returned (time.sleep, I/O, input()...); it keeps running";
+                const nl::json& routing = (*expired)["reply"];
+                server->reply_control(routing["identities"].get<std::vector<std::string>>(), routing["header"],
+                                      "suspend_reply",
+                                      {{"status", "error"}, {"ename", "SuspendError"}, {"evalue", why},
+                                       {"traceback", nl::json::array({why})}});
+            }
+        });
         // A %suspend queued while a cell runs is acted on as it arrives, not after the cell.
         server->set_shell_peek([this](const xeus::xmessage& m, bool next) {
             if (!next || !m_cell_running || m.header().value("msg_type", "") != "execute_request")

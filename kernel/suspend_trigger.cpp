@@ -3,6 +3,7 @@
 #include "fd_capture.hpp"
 #include "py_ref.hpp"
 
+#include <chrono>
 #include <thread>
 
 namespace suspendable
@@ -42,8 +43,20 @@ void wake_main_thread()
 
 } // namespace
 
+namespace
+{
+
+double now_seconds()
+{
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+} // namespace
+
 bool suspend_trigger::request(nlohmann::json request)
 {
+    if (request.value("origin", "") == "control")
+        request["expires"] = now_seconds() + request.value("timeout", 10.0) + 1.0;
     {
         std::lock_guard<std::mutex> lock(m_mutex);
         m_pending = std::move(request);
@@ -60,6 +73,16 @@ std::optional<nlohmann::json> suspend_trigger::take(bool peek)
     std::optional<nlohmann::json> r = m_pending;
     if (!peek)
         m_pending.reset();
+    return r;
+}
+
+std::optional<nlohmann::json> suspend_trigger::take_expired()
+{
+    std::lock_guard<std::mutex> lock(m_mutex);
+    if (!m_pending || !m_pending->contains("expires") || (*m_pending)["expires"].get<double>() > now_seconds())
+        return std::nullopt;
+    std::optional<nlohmann::json> r = std::move(m_pending);
+    m_pending.reset();
     return r;
 }
 

@@ -27,6 +27,10 @@ public:
     std::optional<nlohmann::json> take(bool peek = false);
     // Main thread: puts a taken request back, unless a newer one arrived (no new pending call).
     void keep(nlohmann::json request);
+    // I/O thread: a control-channel request still pending a second after its timeout, taken. The cell
+    // is then blocked in native code (time.sleep, a socket, input()): the main thread reaches neither
+    // the pending call nor a line event that would time it out, yet the front end waits for a reply.
+    std::optional<nlohmann::json> take_expired();
 
 private:
     std::mutex m_mutex;

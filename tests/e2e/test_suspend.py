@@ -550,3 +550,42 @@ def test_checkpoint_inside_c_layers_resumes_after_a_restart(fresh_kernel):
     assert after == ["checkpoint line, resumed = True", "item 20", "item 30", "item 40", "wrapper finally"], \
         resumed.describe()
     assert _result(resumed) == "100"
+
+
+def test_two_saves_in_one_second_get_two_sessions(fresh_kernel):
+    # Default names carry the kernel and never replace an existing session (a cluster preempting
+    # every kernel at once with SIGUSR1 used to make them overwrite each other).
+    saved = fresh_kernel.ok("x = 1\n%suspend\nx = 2\n%suspend")
+    names = re.findall(r"as session '([^']+)'", saved.stdout)
+    assert len(names) == 2 and names[0] != names[1], saved.describe()
+    listed = fresh_kernel.ok("%sessions").stdout
+    assert names[0] in listed and names[1] in listed, listed
+
+
+def test_a_bare_resume_does_not_load_another_kernels_session_over_your_variables(kernel, fresh_kernel):
+    kernel.ok("from_other = 'other kernel'\n%suspend other-kernels")
+    fresh_kernel.ok("mine = 'my value'")
+    refused = fresh_kernel.execute("%resume")
+    assert refused.status == "error", refused.describe()
+    # One line, named as the magic's error (no traceback through IPython's internals).
+    assert refused.error["ename"] == "SuspendError" and len(refused.error["traceback"]) == 1, refused.describe()
+    assert "another kernel's" in refused.error["evalue"] and "mine" in refused.error["evalue"], refused.describe()
+    assert fresh_kernel.eval_text("mine") == "'my value'"
+    fresh_kernel.ok("%resume other-kernels")
+    assert fresh_kernel.eval_text("from_other, mine") == "('other kernel', 'my value')"
+
+
+def test_a_control_request_gets_its_reply_while_the_cell_sleeps_in_native_code(fresh_kernel):
+    # time.sleep holds the main thread in C: no line event, no pending call. The front end still gets
+    # its suspend_reply about a second after the timeout, and the cell finishes as if never asked.
+    running = fresh_kernel.send_execute("import time\nprint('go', flush=True)\ntime.sleep(6)\nprint('done')\n'end'")
+    _wait_for_output(fresh_kernel, running, "go\n")
+    sent = time.monotonic()
+    msg_id = fresh_kernel.send("control", "suspend_request", {"name": "asleep", "timeout": 1.0})
+    reply = fresh_kernel.wait_reply("control", msg_id, timeout=10)
+    assert time.monotonic() - sent < 4.0, "the reply waited for the native call"
+    assert reply.content["status"] == "error" and "native call" in reply.content["evalue"], reply.content
+    fresh_kernel.collect(running, timeout=15)
+    assert running.status == "ok" and _stdout(running) == "go\ndone\n" and _result(running) == "'end'", \
+        running.describe()
+    assert "asleep" not in fresh_kernel.ok("%sessions").stdout

@@ -7,6 +7,7 @@ import warnings
 import _suspendable_kernel
 from IPython.core.displayhook import DisplayHook
 from IPython.core.displaypub import DisplayPublisher
+from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.core import page, payloadpage
 from traitlets import Any, Type
@@ -70,6 +71,15 @@ class KernelShell(InteractiveShell):
     def enable_gui(self, gui=None):
         if gui not in (None, "inline"):
             warnings.warn(f"GUI event loop {gui!r} is not supported in this kernel; use %matplotlib inline")
+
+    def showtraceback(self, exc_tuple=None, *args, **kwargs):
+        etype, evalue, _ = exc_tuple or sys.exc_info()
+        if isinstance(evalue, UsageError) and etype is not UsageError:
+            # IPython shortens `etype is UsageError` only; the errors of this kernel's magics
+            # (SuspendError, a UsageError) are one line as well, named as they are.
+            self._showtraceback(etype, evalue, [f"{etype.__name__}: {evalue}"])
+            return
+        super().showtraceback(exc_tuple, *args, **kwargs)
 
     def _showtraceback(self, etype, evalue, stb):
         sys.stdout.flush()

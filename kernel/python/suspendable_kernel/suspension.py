@@ -71,8 +71,16 @@ def _kernel_id():
 
 
 def _default_name():
+    """session-DATE-TIME-KERNEL: two kernels preempted in the same second (SIGUSR1 to a whole
+    cluster) must not overwrite each other's session, nor two saves of one kernel in one second."""
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    return f"session-{stamp}"
+    kernel = re.sub(r"[^0-9A-Za-z]", "", _state.kernel_id or "")[:6] or f"{os.getpid()}"
+    base = name = f"session-{stamp}-{kernel}"
+    n = 1
+    while os.path.exists(store.path_for(name)):
+        n += 1
+        name = f"{base}-{n}"
+    return name
 
 
 def parse_options(line):
@@ -537,12 +545,23 @@ def _pick(name):
         if not os.path.exists(path):
             raise SuspendError(f"no session named {name!r} (see %sessions)")
         return path
-    # A notebook's own sessions first, else the newest one of any notebook (not a script's or a REPL's).
+    # This kernel's newest session; else, in a kernel that holds nothing of its own yet (a new
+    # kernel on another machine), the newest one of any notebook (not a script's or a REPL's). It is
+    # never loaded over variables the user made here: they would be silently replaced.
     kinds = (SNAPSHOT_KIND_CELL, SNAPSHOT_KIND_NAMESPACE)
-    chosen = store.latest(kernel=_state.kernel_id, kinds=kinds) or store.latest(kinds=kinds)
-    if chosen is None:
+    chosen = store.latest(kernel=_state.kernel_id, kinds=kinds)
+    if chosen is not None:
+        return chosen.path
+    other = store.latest(kinds=kinds)
+    if other is None:
         raise SuspendError("there is no saved session to resume (see %sessions)")
-    return chosen.path
+    shell = _state.shell
+    own = [k for k in shell.user_ns if not k.startswith("_") and k not in shell.user_ns_hidden]
+    if own:
+        raise SuspendError(f"this kernel saved no session; the newest one, {other.name!r}, is another "
+                           f"kernel's: `%resume {other.name}` loads it over your variables "
+                           f"({', '.join(sorted(own)[:5])}{', ...' if len(own) > 5 else ''})")
+    return other.path
 
 
 def _load(path, show_progress=True):
