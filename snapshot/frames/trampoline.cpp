@@ -574,6 +574,7 @@ bool iterator_call(PyObject* x, PyObject* y, cpy::iframe* callee, cpy::iframe* c
 }
 
 bool builtin_hook_call(PyObject* y, cpy::iframe* callee, cpy::iframe* caller, int base, int nargs, bridge& b);
+bool exec_call(PyObject* y, cpy::iframe* callee, cpy::iframe* caller, int base, int nargs, bridge& b);
 bool print_call(PyObject* y, cpy::iframe* callee, cpy::iframe* caller, int base, int nargs, PyObject* kwnames, bridge& b);
 
 // Generic CALL of a non-Python callable (ceval.c TARGET(CALL), "Callable is not a normal Python
@@ -641,6 +642,8 @@ bridge call_bridge(cpy::iframe* callee, cpy::iframe* caller, const bytecode::cod
         iterator_call(x, slot(caller, base + 1), callee, caller, base, precall.oparg, kwnames, b))
         return b;
     if (x == nullptr && kwnames == nullptr && builtin_hook_call(callable, callee, caller, base, precall.oparg, b))
+        return b;
+    if (x == nullptr && exec_call(callable, callee, caller, base, precall.oparg, b))
         return b;
     if (x == nullptr && print_call(callable, callee, caller, base, precall.oparg, kwnames, b))
         return b;
@@ -926,6 +929,28 @@ bool builtin_hook_call(PyObject* y, cpy::iframe* callee, cpy::iframe* caller, in
     b.kind = kind;
     if (hook != nullptr)
         b.data.push_back(check(PyUnicode_FromString(hook)));
+    return true;
+}
+
+// exec(source, globals, locals, closure=) / eval(source, globals, locals): builtin_exec_impl and
+// builtin_eval_impl run the code with PyEval_EvalCode - a new eval loop whose entry frame is the callee,
+// built from the code object given or compiled from the string as "<string>" - and hold nothing else
+// while it runs. eval returns the callee's result; exec drops it and returns None (the "none" link).
+// IPython's %time, %%time, %timeit and %run, and runpy, run the user's code this way.
+bool exec_call(PyObject* y, cpy::iframe* callee, cpy::iframe* caller, int base, int nargs, bridge& b)
+{
+    bool exec = is_builtin(y, "exec");
+    if ((!exec && !is_builtin(y, "eval")) || nargs < 1 || callee->previous != caller || !callee->is_entry)
+        return false;
+    PyObject* source = slot(caller, base + 2);
+    PyCodeObject* code = callee->f_code;
+    bool compiled_here = (PyUnicode_Check(source) || PyBytes_Check(source) || PyByteArray_Check(source)) &&
+                         PyUnicode_CompareWithASCIIString(code->co_filename, "<string>") == 0 &&
+                         PyUnicode_CompareWithASCIIString(code->co_name, "<module>") == 0;
+    if (source != reinterpret_cast<PyObject*>(code) && !compiled_here)
+        return false;
+    b.ok = true;
+    b.kind = exec ? link_none : nullptr;
     return true;
 }
 

@@ -869,3 +869,27 @@ TEST_F(trampoline, map_function_and_python_next_run_by_native_consumers)
 }
 
 } // namespace
+
+namespace
+{
+
+TEST_F(trampoline, code_run_by_exec_and_eval)
+{
+    // exec() and eval() hold nothing while the code runs: exec's result is None whatever the code
+    // returns, eval's is the code's; a string is compiled as "<string>".
+    run("g = {'snap': snap}\n"
+        "def main(how):\n"
+        "    if how == 'exec':\n"
+        "        return exec(compile('x = snap()', 'cell', 'exec'), g)\n"
+        "    if how == 'exec-string':\n"
+        "        return exec('y = snap()', g)\n"
+        "    return eval('[snap()]', g)\n"
+        "for how, first, again in [('exec', None, None), ('exec-string', None, None), ('eval', ['first'], "
+        "['resumed'])]:\n"
+        "    captured.clear()\n"
+        "    assert main(how) == first, how\n"
+        "    assert links() == [None, 'none' if how != 'eval' else None], (how, links())\n"
+        "    assert resume() == again, how\n");
+}
+
+} // namespace

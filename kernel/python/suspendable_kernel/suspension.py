@@ -680,6 +680,11 @@ def sessions_magic(line):
 def install(shell):
     _state.shell = shell
     _state.kernel_id = _kernel_id()
+    # A cell run through a magic (%%time, %timeit, %run) has the shell and that magic's instance in
+    # its frames: they are this kernel's, by reference, in any kernel that resumes it.
+    graph.register_host_object("the IPython shell", shell)
+    for name, magics in shell.magics_manager.registry.items():
+        graph.register_host_object(f"IPython's {name}", magics)
 
     shell.register_magic_function(suspend_magic, "line", "suspend")
     shell.register_magic_function(resume_magic, "line", "resume")

@@ -755,6 +755,22 @@ _CLASS_SKIPPED = frozenset({"__dict__", "__weakref__", "__module__", "__qualname
 
 # Streams a host made to stand for the process's own (the kernel's stdout / stderr), by id.
 _PROCESS_STREAMS = {}
+# Objects of the host (the kernel's IPython shell, its magics) standing for their counterparts in
+# whatever process loads the session, by key: a cell run through %%time or %run has them in its frames.
+_HOST_OBJECTS = {}
+
+
+def register_host_object(key, obj):
+    """`obj` travels as `key` and is whatever this process registered under `key` at load."""
+    _HOST_OBJECTS[key] = obj
+
+
+def _host_object(key):
+    obj = _HOST_OBJECTS.get(key)
+    if obj is None:
+        raise pickle.UnpicklingError(f"the session refers to {key}, which this process does not have "
+                                     f"(it was saved in a Jupyter kernel)")
+    return obj
 
 
 def register_process_stream(name, stream):
@@ -776,6 +792,7 @@ def _persistent_ids(pickler):
              if (d := getattr(m, "__dict__", None)) is not None and type(d) is dict and m is not pickler.main_module]
     if pickler.main_module is not None and getattr(pickler.main_module, "__dict__", None) is pickler.ns:
         pairs.append((pickler.main_module, ("MAIN",)))
+    pairs += [(obj, ("HOST", key)) for key, obj in _HOST_OBJECTS.items()]
     pairs += [(NULL, ("NULL",)), (pickler.ns, ("NS",))]
     return _format.IdentityTable(pairs)
 
@@ -1340,6 +1357,8 @@ class Unpickler(pickle.Unpickler):
             return sys.modules["__main__"]
         if kind == "MODULE_DICT":
             return _module_dict(pid[1])
+        if kind == "HOST":
+            return _host_object(pid[1])
         raise pickle.UnpicklingError(f"unknown persistent reference {pid!r}")
 
 
