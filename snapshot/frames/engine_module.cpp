@@ -250,6 +250,150 @@ PyObject* text_newline(PyObject*, PyObject* f)
     return Py_BuildValue("(O)", t->readnl);
 }
 
+// functools.lru_cache / cache keep their entries in C (Modules/_functoolsmodule.c, 3.11 layout mirrored
+// here): a saved wrapper used to come back empty, so a memoized function ran - and printed - again. The
+// mirror is trusted only when it agrees with everything public: type name and size, the wrapped function,
+// cache_info() (hits, misses, maxsize, currsize), the entry type's name.
+struct lru_elem_311
+{
+    PyObject_HEAD lru_elem_311* prev;
+    lru_elem_311* next;
+    Py_hash_t hash;
+    PyObject* key;
+    PyObject* result;
+};
+
+struct lru_cache_311
+{
+    lru_elem_311 root; // its PyObject_HEAD is the wrapper's
+    void* wrapper;
+    int typed;
+    PyObject* cache;
+    Py_ssize_t hits;
+    PyObject* func;
+    Py_ssize_t maxsize; // -1: unbounded (a key -> result dict); 0: no cache; else key -> elem, LRU list
+    Py_ssize_t misses;
+    PyObject* kwd_mark;
+    PyTypeObject* lru_list_elem_type;
+    PyObject* cache_info_type;
+    PyObject* dict;
+    PyObject* weakreflist;
+};
+
+lru_cache_311* validated_lru_cache(PyObject* w)
+{
+    if (std::string(Py_TYPE(w)->tp_name) != "functools._lru_cache_wrapper" ||
+        Py_TYPE(w)->tp_basicsize != static_cast<Py_ssize_t>(sizeof(lru_cache_311)))
+        return nullptr;
+    auto* c = reinterpret_cast<lru_cache_311*>(w);
+    py_ref info = py_ref::steal(PyObject_CallMethod(w, "cache_info", nullptr));
+    py_ref wrapped = py_ref::steal(PyObject_GetAttrString(w, "__wrapped__"));
+    if (!info || !wrapped || !PyTuple_Check(info.get()) || PyTuple_GET_SIZE(info.get()) != 4)
+    {
+        PyErr_Clear();
+        return nullptr;
+    }
+    auto field = [&](int i) { return PyLong_AsSsize_t(PyTuple_GET_ITEM(info.get(), i)); };
+    PyObject* maxsize = PyTuple_GET_ITEM(info.get(), 2);
+    bool ok = c->func == wrapped.get() && c->cache != nullptr && PyDict_CheckExact(c->cache) &&
+              c->hits == field(0) && c->misses == field(1) && PyDict_GET_SIZE(c->cache) == field(3) &&
+              (maxsize == Py_None ? c->maxsize == -1 : c->maxsize == PyLong_AsSsize_t(maxsize)) &&
+              c->kwd_mark != nullptr && c->lru_list_elem_type != nullptr &&
+              std::string(c->lru_list_elem_type->tp_name) == "functools._lru_list_elem" &&
+              c->lru_list_elem_type->tp_basicsize == static_cast<Py_ssize_t>(sizeof(lru_elem_311));
+    PyErr_Clear();
+    return ok ? c : nullptr;
+}
+
+// lru_cache_state(wrapper) -> ([(key, result)...] least recently used first, hits, misses, kwd_mark), or
+// None if the layout is not the one mirrored.
+PyObject* lru_cache_state(PyObject*, PyObject* w)
+{
+    lru_cache_311* c = validated_lru_cache(w);
+    if (c == nullptr)
+        return none();
+    return guarded(
+        [&]
+        {
+            py_ref entries = check(PyList_New(0));
+            if (c->maxsize == -1)
+            {
+                Py_ssize_t pos = 0;
+                PyObject *key, *value;
+                while (PyDict_Next(c->cache, &pos, &key, &value))
+                {
+                    py_ref pair = check(PyTuple_Pack(2, key, value));
+                    check_status(PyList_Append(entries.get(), pair.get()));
+                }
+            }
+            else
+            {
+                for (lru_elem_311* e = c->root.next; e != &c->root; e = e->next)
+                {
+                    py_ref pair = check(PyTuple_Pack(2, e->key, e->result));
+                    check_status(PyList_Append(entries.get(), pair.get()));
+                }
+            }
+            return Py_BuildValue("(NnnO)", entries.release(), c->hits, c->misses, c->kwd_mark);
+        });
+}
+
+// lru_cache_fill(wrapper, entries, hits, misses): puts entries (least recently used first) into an empty
+// cache as its wrappers do (bounded: an element the dict owns one reference to and the list the other,
+// appended at the most recent end). False if the layout is not the one mirrored or the cache is in use.
+PyObject* lru_cache_fill(PyObject*, PyObject* args)
+{
+    PyObject *w, *entries;
+    Py_ssize_t hits, misses;
+    if (!PyArg_ParseTuple(args, "OO!nn:lru_cache_fill", &w, &PyList_Type, &entries, &hits, &misses))
+        return nullptr;
+    lru_cache_311* c = validated_lru_cache(w);
+    if (c == nullptr || PyDict_GET_SIZE(c->cache) != 0 || c->maxsize == 0)
+        return py_ref::borrow(Py_False).release();
+    return guarded(
+        [&]
+        {
+            Py_ssize_t n = PyList_GET_SIZE(entries);
+            Py_ssize_t first = c->maxsize > 0 && n > c->maxsize ? n - c->maxsize : 0;
+            for (Py_ssize_t i = first; i < n; i++)
+            {
+                PyObject* pair = PyList_GET_ITEM(entries, i);
+                if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2)
+                    throw std::invalid_argument("lru_cache_fill: (key, result) pairs expected");
+                PyObject* key = PyTuple_GET_ITEM(pair, 0);
+                PyObject* result = PyTuple_GET_ITEM(pair, 1);
+                if (c->maxsize == -1)
+                {
+                    check_status(PyDict_SetItem(c->cache, key, result));
+                    continue;
+                }
+                Py_hash_t hash = PyObject_Hash(key);
+                if (hash == -1)
+                    throw python_error();
+                auto* e = PyObject_New(lru_elem_311, c->lru_list_elem_type);
+                if (e == nullptr)
+                    throw python_error();
+                e->hash = hash;
+                e->key = py_ref::borrow(key).release();
+                e->result = py_ref::borrow(result).release();
+                e->prev = e->next = nullptr;
+                if (_PyDict_SetItem_KnownHash(c->cache, key, reinterpret_cast<PyObject*>(e), hash) < 0)
+                {
+                    Py_DECREF(e);
+                    throw python_error();
+                }
+                lru_elem_311* last =
+                    c->root.prev; // lru_cache_append_link: the list keeps the creation reference
+                last->next = c->root.prev = e;
+                e->prev = last;
+                e->next = &c->root;
+            }
+            c->hits = hits;
+            c->misses = misses;
+            return py_ref::borrow(Py_True).release();
+        });
+}
+
 // itertools.pairwise has no pickle support in 3.11; its state is (it, old) in Modules/itertoolsmodule.c.
 // The 3.11 layout is mirrored and checked by type name and tp_basicsize before any access.
 struct pairwise_311
@@ -398,7 +542,8 @@ PyMethodDef methods[] = {
     {"capture", capture, METH_VARARGS, "capture(frame, base_code, mode=0) -> (frames, exc_value)"},
     {"capture_caller", capture_caller, METH_VARARGS,
      "capture_caller(base_code, up=1): capture the chain of a frame stopped in a call to Python code"},
-    {"resume", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(resume)), METH_VARARGS | METH_KEYWORDS,
+    {"resume", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(resume)),
+     METH_VARARGS | METH_KEYWORDS,
      "resume(frames, exc_value[, send], *, detached=False) -> the base frame's result"},
     {"run_detached", run_detached, METH_VARARGS,
      "run_detached(code, globals) -> result; the caller's frames are hidden from the program"},
@@ -413,11 +558,17 @@ PyMethodDef methods[] = {
     {"pairwise_set_old", pairwise_set_old, METH_VARARGS, "pairwise_set_old(p, element)"},
     {"text_reader_state", text_reader_state, METH_O,
      "text_reader_state(textiowrapper) -> (unread decoded text, decoder) or None"},
-    {"text_newline", text_newline, METH_O, "text_newline(textiowrapper) -> (newline,) as open() was given it, or None"},
+    {"lru_cache_state", lru_cache_state, METH_O,
+     "lru_cache_state(wrapper) -> ([(key, result)...], hits, misses, kwd_mark) or None"},
+    {"lru_cache_fill", lru_cache_fill, METH_VARARGS,
+     "lru_cache_fill(wrapper, entries, hits, misses) -> bool"},
+    {"text_newline", text_newline, METH_O,
+     "text_newline(textiowrapper) -> (newline,) as open() was given it, or None"},
     {"describe_blocker", describe_blocker, METH_VARARGS,
      "describe_blocker(frame, base_code) -> why the chain cannot be captured now, or None"},
     {"configure", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(configure)),
-     METH_VARARGS | METH_KEYWORDS, "configure(base_code, callback, skip, count_only, timeout, private_prefix, on_abandon)"},
+     METH_VARARGS | METH_KEYWORDS,
+     "configure(base_code, callback, skip, count_only, timeout, private_prefix, on_abandon)"},
     {"arm", arm, METH_NOARGS, "install the safe-point tracer now"},
     {"request", request, METH_VARARGS, "request(*signal_handler_args): arm at the next safe point"},
     {"request_threadsafe", request_threadsafe, METH_NOARGS, "arm from any thread (Py_AddPendingCall)"},

@@ -39,3 +39,14 @@ def test_class_hooks_do_not_run_again_and_find_their_globals(cli, tmp_path):
     assert first.stdout + resumed.stdout == reference.stdout
     assert resumed.stdout.startswith("{Key(' Alpha'): 1} 1 ['P1', 'P2'] ['A', 'B'] hi 4 True False Meta\n"), \
         resumed.stdout
+
+
+def test_memoized_functions_keep_their_cache(cli, tmp_path):
+    reference = cli("run", program("memoized.py"), tmp_path, "nosuspend")
+    assert reference.returncode == 0, reference.stderr
+    first = cli("run", program("memoized.py"), tmp_path)
+    assert first.returncode == 75, first.stderr
+    resumed = cli("resume", tmp_path / "memo.snap")
+    assert resumed.returncode == 0, resumed.stderr
+    assert first.stdout + resumed.stdout == reference.stdout
+    assert "loading" not in resumed.stdout  # all three names were loaded before the suspend

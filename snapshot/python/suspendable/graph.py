@@ -665,6 +665,33 @@ def _make_lru_cache(wrapped, maxsize, typed, attrs):
     return wrapper
 
 
+class _KwdMark:
+    """Stands for the C lru_cache's separator of positional and keyword arguments inside saved keys
+    (an object() of that process); each process's own is put back at load."""
+
+    def __reduce__(self):
+        return _kwd_mark, ()
+
+
+_KWD_MARK = _KwdMark()
+
+
+def _kwd_mark():
+    return _KWD_MARK
+
+
+def _swap_mark(key, old, new):
+    return tuple(new if k is old else k for k in key) if type(key) is tuple else key
+
+
+def _fill_lru_cache(wrapper, state):
+    entries, hits, misses = state
+    current = _engine.lru_cache_state(wrapper)
+    if current is not None:
+        mark = current[3]
+        _engine.lru_cache_fill(wrapper, [(_swap_mark(k, _KWD_MARK, mark), v) for k, v in entries], hits, misses)
+
+
 def _make_typing(kind, name, args, kwargs, module, qualname):
     import typing
     obj = getattr(typing, kind)(name, *args, **kwargs)
@@ -1092,12 +1119,18 @@ class Pickler(pickle.Pickler):
         return _make_match, (m.re, m.string, m.pos, m.endpos, m.regs)
 
     def _reduce_lru_cache(self, wrapper):
-        # By value when it cannot be imported by name; the cache starts empty again.
+        # By value when it cannot be imported by name, with its entries and statistics.
         if _importable(wrapper, wrapper.__module__, wrapper.__qualname__):
             return NotImplemented
         params = wrapper.cache_parameters()
         attrs = {k: v for k, v in wrapper.__dict__.items() if k != "__wrapped__"}
-        return _make_lru_cache, (wrapper.__wrapped__, params["maxsize"], params["typed"], attrs)
+        rv = (_make_lru_cache, (wrapper.__wrapped__, params["maxsize"], params["typed"], attrs))
+        state = _engine.lru_cache_state(wrapper)
+        if state is None:
+            return rv  # an unexpected layout: the cache starts empty again
+        entries, hits, misses, mark = state
+        entries = [(_swap_mark(k, mark, _KWD_MARK), v) for k, v in entries]
+        return rv + ((entries, hits, misses), None, None, _fill_lru_cache)
 
     def _reduce_typevar(self, tv):
         if _importable(tv, tv.__module__, tv.__name__):
