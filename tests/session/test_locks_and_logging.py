@@ -37,3 +37,19 @@ def test_an_rlock_held_by_a_finished_thread_is_named(cli, tmp_path):
     run = cli("run", script)
     assert run.returncode == 0 and run.stdout == "kept running\n", run.stdout + run.stderr
     assert "global 'held': _thread.RLock" in run.stderr, run.stderr
+
+
+def test_a_running_child_process_refuses_the_suspend_a_finished_one_is_saved(cli, tmp_path):
+    script = tmp_path / "children.py"
+    script.write_text(
+        "import subprocess, suspendable\n"
+        "done = subprocess.Popen(['true']); done.wait()\n"
+        "running = subprocess.Popen(['sleep', '1'])\n"
+        "print(suspendable.checkpoint('refused.snap'))\n"
+        "running.wait()\n"
+        "print(suspendable.checkpoint('saved.snap'), done.returncode, running.returncode)\n")
+    run = cli("run", script)
+    assert run.returncode == 0 and run.stdout == "False\nFalse 0 0\n", run.stdout + run.stderr
+    assert "global 'running': subprocess.Popen" in run.stderr and not (tmp_path / "refused.snap").exists()
+    resumed = cli("resume", tmp_path / "saved.snap")
+    assert resumed.returncode == 0 and resumed.stdout == "True 0 0\n", resumed.stdout + resumed.stderr

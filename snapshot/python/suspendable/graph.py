@@ -868,6 +868,9 @@ class Pickler(pickle.Pickler):
         np = sys.modules.get("numpy")
         if np is not None and hasattr(np, "ndarray"):
             self.reducers[np.ndarray] = Pickler._reduce_ndarray
+        subprocess = sys.modules.get("subprocess")
+        if subprocess is not None:
+            self.reducers[subprocess.Popen] = Pickler._reduce_child_process
         self._plain_types = set()  # see reducer_override's fast path
 
 
@@ -1202,6 +1205,13 @@ class Pickler(pickle.Pickler):
         if type(local) is not _thread._local:
             return self._reduce_other(local, type(local))
         return _make_thread_local, (dict(local.__dict__),)
+
+    def _reduce_child_process(self, p):
+        # A finished one is data (its returncode, its arguments); a running one is a process this
+        # snapshot cannot carry, like a socket.
+        if p.poll() is None:
+            raise TypeError(f"cannot save a running child process (pid {p.pid})")
+        return self._reduce_other(p, type(p))
 
     def _reduce_thread(self, thread):
         if thread is threading.main_thread():
