@@ -20,7 +20,6 @@ def main(argv):
     flags = {"skip_unsaveable": options["skip_unsaveable"], "bundle_modules": options["bundle_modules"]}
     if function == "run":
         sys.argv[:] = [first] + rest
-        sys.orig_argv[:] = [sys.executable, first] + rest  # as `python3.11 SCRIPT ARGS` shows it
         status = session.run_script(first, options["snapshot"], options["signals"], options["timeout"], flags)
     else:
         sys.argv[:] = [first]  # replaced by the snapshot's sys.argv

@@ -371,6 +371,7 @@ def run_script(script, snapshot_path, signals, timeout, options):
         print(f"{sys.executable}: can't open file {path!r}: [Errno {e.errno}] {e.strerror}", file=sys.stderr)
         return 2
     sys.path.insert(0, os.path.dirname(path))
+    sys.orig_argv[:] = [sys.executable, script] + sys.argv[1:]  # as `python3.11 SCRIPT ARGS` shows it
     ns = _fresh_main(path)
     try:
         code = compile(source, path, "exec", dont_inherit=True)
