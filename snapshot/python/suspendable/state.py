@@ -125,6 +125,17 @@ def _logging_baseline():
 _LOGGING_BASELINE = _logging_baseline()  # the loggers as this process (a kernel, say) set them up
 
 
+class _LazyProbe:
+    """graph.Probe, made (it indexes every module) only when something is to be checked."""
+
+    def __init__(self, ns):
+        self.ns, self.probe = ns, None
+
+    def why_not(self, obj):
+        self.probe = self.probe or graph.Probe(self.ns)
+        return self.probe.why_not(obj)
+
+
 def _logging_state(ns):
     """Loggers live in the logging module, which travels by reference, so their levels, handlers and
     filters are kept here: for every logger the session configured (unlike at this process's start).
@@ -133,7 +144,7 @@ def _logging_state(ns):
     logging = sys.modules.get("logging")
     if logging is None:
         return None
-    probe = graph.Probe(ns)
+    probe = _LazyProbe(ns)
     loggers, dropped = {}, []
     for name, lg in _loggers(logging):
         untouched = (30 if lg is logging.root else 0, True, False, (), ())  # as logging makes them
@@ -194,7 +205,7 @@ def _hooks_state(ns):
     """What the program installed in the interpreter and in libraries, beyond its objects: Python
     signal handlers and running interval timers, sys.excepthook, the int digit limit, numpy's print
     and error options, csv dialects. A handler that cannot be saved is left out and named at resume."""
-    probe = graph.Probe(ns)
+    probe = _LazyProbe(ns)
     dropped = []
 
     def saveable(what, value):
