@@ -928,9 +928,9 @@ class Pickler(pickle.Pickler):
         if t.__module__ == "__main__" and isinstance(rv, tuple) and rv and rv[0] is copyreg.__newobj__ \
                 and tuple(rv[1]) == (t,) and _custom_new(t):
             rv = (_new_instance, (t,)) + tuple(rv[2:])
-        if isinstance(rv, tuple) and len(rv) == 5:
-            # pickle would put the items back with obj[k] = v / obj.extend(items): through a Python
-            # override, which already transformed them once
+        if isinstance(rv, tuple) and len(rv) == 5 and rv[0] in (copyreg.__newobj__, t):
+            # A default reduction (not one the class wrote) would put the items back with obj[k] = v /
+            # obj.extend(items): through a Python override, which already transformed them once.
             if rv[4] is not None and isinstance(obj, dict) and _python_override(t, "__setitem__"):
                 return rv[:2] + ((rv[2], list(rv[4]), "dict"), None, None, _fill_container)
             if rv[3] is not None and isinstance(obj, list) and \
@@ -1028,6 +1028,8 @@ class Pickler(pickle.Pickler):
         for name, imported in list(sys.modules.items()):
             if imported is module:
                 return importlib.import_module, (name,)
+        if getattr(module, "__spec__", None) is not None or hasattr(module, "__file__"):
+            return importlib.import_module, (module.__name__,)  # loaded from a file: imported again
         # Made at run time (types.ModuleType("config")), not imported: by value.
         state = {k: v for k, v in vars(module).items() if k not in ("__builtins__", "__name__", "__doc__")}
         return _make_module, (module.__name__, module.__doc__), state, None, None, _set_module_state
