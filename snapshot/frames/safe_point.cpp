@@ -34,6 +34,7 @@ struct safe_point_state
     Py_tracefunc saved_func = nullptr; // a tracer that was installed before ours (coverage, pdb)
     py_ref saved_obj;
     py_ref opcode_frame; // the frame whose opcode events we turned on while armed (see arm)
+    std::string last_blocked; // why the last line event of this request could not be captured
 };
 
 safe_point_state& state()
@@ -205,7 +206,12 @@ bool at_backward_jump(PyFrameObject* frame)
 int tracer(PyObject*, PyFrameObject* frame, int what, PyObject*)
 {
     if (what == PyTrace_OPCODE && !at_backward_jump(frame))
-        return timed_out() ? abandon("the running loop reaches no line event") : 0;
+    {
+        // The timeout may fall between two line events of a loop run by native code (sum(gen)):
+        // the reason of the last one names that code.
+        const std::string& last = state().last_blocked;
+        return timed_out() ? abandon(last.empty() ? "the running loop reaches no line event" : last) : 0;
+    }
     if (what != PyTrace_LINE && what != PyTrace_OPCODE)
         return 0;
     safe_point_state& s = state();
@@ -216,6 +222,7 @@ int tracer(PyObject*, PyFrameObject* frame, int what, PyObject*)
     if (!blocked.empty())
     {
         s.deferred++;
+        s.last_blocked = blocked;
         return timed_out() ? abandon(blocked) : 0;
     }
     s.capturable++;
@@ -287,6 +294,7 @@ void arm()
     if (!s.armed)
     {
         s.armed_at = std::chrono::steady_clock::now();
+        s.last_blocked.clear();
         trace_opcodes_of_running_frame(s);
     }
     s.armed = true;
