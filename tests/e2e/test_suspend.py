@@ -589,3 +589,12 @@ def test_a_control_request_gets_its_reply_while_the_cell_sleeps_in_native_code(f
     assert running.status == "ok" and _stdout(running) == "go\ndone\n" and _result(running) == "'end'", \
         running.describe()
     assert "asleep" not in fresh_kernel.ok("%sessions").stdout
+
+
+def test_resuming_the_same_session_again_says_so(fresh_kernel):
+    running, suspend, _ = _suspend_while_running(fresh_kernel, TRAINING, "twice")
+    fresh_kernel.restart()
+    first = fresh_kernel.ok("%resume twice", timeout=60)
+    assert "already continued" not in first.stderr, first.describe()
+    again = fresh_kernel.ok("%resume twice", timeout=60)
+    assert "already continued twice.snap" in again.stderr and _result(again) == "570", again.describe()

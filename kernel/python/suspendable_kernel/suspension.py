@@ -55,6 +55,7 @@ class _State:
     outcome = None         # result of the last request, reported by the next %suspend cell
     greeting = None        # restore message for the first execution
     last_checkpoint = None  # (name, cell count) of the newest checkpoint this kernel wrote
+    resumed = {}           # path -> (file mtime, when): sessions this kernel already continued from a file
 
 
 _state = _State()
@@ -601,6 +602,7 @@ def resume_magic(line):
         live.captured = None
         return _continue(frames, exc, live.count)
     path = _pick(name)
+    _warn_if_resumed_before(path)
     manifest, payload = _load(path)
     for warning in payload["warnings"]:
         print(f"[suspendable] warning: {warning}", file=sys.stderr)
@@ -610,9 +612,27 @@ def resume_magic(line):
         return None
     frames, exc, send = payload["frames"], payload["exc"], payload.get("send")
     payload.clear()
+    _state.resumed[path] = (_mtime(path), time.strftime("%H:%M:%S"))
     if _state.suspended is not None and _state.suspended.path == path:
         _state.suspended = None
     return _continue(frames, exc, (manifest.get("location") or {}).get("cell"), send)
+
+
+def _mtime(path):
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return None
+
+
+def _warn_if_resumed_before(path):
+    # "Run All" over a notebook with a %resume cell continues the same saved point again: what ran
+    # after it (appends, prints, files written) happens twice. Allowed - a checkpoint is a restart
+    # point - but said.
+    before = _state.resumed.get(path)
+    if before is not None and before[0] == _mtime(path):
+        print(f"[suspendable] note: this kernel already continued {os.path.basename(path)} at {before[1]}; "
+              f"it runs again from the saved point", file=sys.stderr, flush=True)
 
 
 def _continue(frames, exc, count, send=None):
