@@ -18,6 +18,7 @@ struct identity_table
     PyObject** values; // strong references
     size_t mask;       // capacity - 1 (capacity is a power of two), 0 before initialization
     Py_ssize_t count;
+    PyObject* sets; // called with each non-empty set or frozenset that is not a key, or nullptr
 };
 
 inline size_t slot_of(const PyObject* key, size_t mask)
@@ -49,6 +50,7 @@ int table_clear(PyObject* self)
     t->keys = t->values = nullptr;
     t->mask = 0;
     t->count = 0;
+    Py_CLEAR(t->sets);
     for (size_t i = 0; i < capacity; ++i)
     {
         Py_XDECREF(keys[i]);
@@ -67,6 +69,7 @@ int table_traverse(PyObject* self, visitproc visit, void* arg)
         Py_VISIT(t->keys[i]);
         Py_VISIT(t->values[i]);
     }
+    Py_VISIT(t->sets);
     return 0;
 }
 
@@ -85,17 +88,30 @@ PyObject* table_vectorcall(PyObject* self, PyObject* const* args, size_t nargsf,
         PyErr_SetString(PyExc_TypeError, "IdentityTable takes exactly one positional argument");
         return nullptr;
     }
-    PyObject* value = lookup(reinterpret_cast<identity_table*>(self), args[0]);
+    auto* t = reinterpret_cast<identity_table*>(self);
+    PyObject* value = lookup(t, args[0]);
+    if (value == nullptr && t->sets != nullptr &&
+        (PySet_CheckExact(args[0]) || PyFrozenSet_CheckExact(args[0])) && PySet_GET_SIZE(args[0]) > 0)
+    {
+        // The pickler saves sets itself (no reducer is asked), but asks for a persistent id first:
+        // the one place to see them. The set is still saved as usual.
+        py_ref seen = py_ref::steal(PyObject_CallOneArg(t->sets, args[0]));
+        if (!seen)
+            return nullptr;
+    }
     return Py_NewRef(value != nullptr ? value : Py_None);
 }
 
-// IdentityTable(items): items is an iterable of (key, value) pairs; a later pair for the same key
-// replaces an earlier one, as in a dict.
+// IdentityTable(items, sets=None): items is an iterable of (key, value) pairs; a later pair for the same
+// key replaces an earlier one, as in a dict. `sets`, if given, is called with every non-empty set or
+// frozenset looked up that is not a key (the lookup still answers None).
 PyObject* table_new(PyTypeObject* type, PyObject* args, PyObject* kwargs)
 {
     PyObject* items = nullptr;
-    static const char* keywords[] = {"items", nullptr};
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O:IdentityTable", const_cast<char**>(keywords), &items))
+    PyObject* sets = Py_None;
+    static const char* keywords[] = {"items", "sets", nullptr};
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|O:IdentityTable", const_cast<char**>(keywords), &items,
+                                     &sets))
         return nullptr;
     py_ref seq = py_ref::steal(PySequence_Fast(items, "IdentityTable() takes an iterable of (key, value) pairs"));
     if (!seq)
@@ -114,6 +130,7 @@ PyObject* table_new(PyTypeObject* type, PyObject* args, PyObject* kwargs)
     if (t->keys == nullptr || t->values == nullptr)
         return PyErr_NoMemory();
     t->mask = capacity - 1;
+    t->sets = sets != Py_None ? Py_NewRef(sets) : nullptr;
     for (Py_ssize_t j = 0; j < n; ++j)
     {
         PyObject* pair = PySequence_Fast_GET_ITEM(seq.get(), j);

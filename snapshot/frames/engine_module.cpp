@@ -5,7 +5,9 @@
 #include "frames/frame_engine.hpp"
 
 #include <stdexcept>
+#include <cstring>
 #include <string>
+#include <vector>
 
 namespace suspendable
 {
@@ -394,6 +396,133 @@ PyObject* lru_cache_fill(PyObject*, PyObject* args)
         });
 }
 
+// A set iterates in the order of its hash table, which depends on the whole history of insertions and
+// deletions, not only on its elements: rebuilt at resume (as pickle rebuilds it) it may iterate in
+// another order than the program's would have. Its table (public: cpython/setobject.h) is saved as it
+// is - each element with its slot and hash, the dummies deletions left, the pop() finger - and laid out
+// again once loaded, only if every element hashes the same in the new process (str hashes differ unless
+// PYTHONHASHSEED is fixed): a slot is only valid on its element's probe sequence.
+
+// set_layout(s) -> (mask, [(slot, hash, element)...], [dummy slots], finger): see set_relayout.
+PyObject* set_layout(PyObject*, PyObject* s)
+{
+    if (!PyAnySet_Check(s))
+    {
+        PyErr_SetString(PyExc_TypeError, "set_layout: a set or frozenset expected");
+        return nullptr;
+    }
+    auto* so = reinterpret_cast<PySetObject*>(s);
+    return guarded(
+        [&]
+        {
+            py_ref entries = check(PyList_New(0));
+            py_ref dummies = check(PyList_New(0));
+            for (Py_ssize_t i = 0; i <= so->mask; i++)
+            {
+                const setentry& e = so->table[i];
+                if (e.key == nullptr)
+                    continue;
+                py_ref item = e.key == _PySet_Dummy ? check(PyLong_FromSsize_t(i))
+                                                    : check(Py_BuildValue("(nnO)", i, e.hash, e.key));
+                check_status(
+                    PyList_Append(e.key == _PySet_Dummy ? dummies.get() : entries.get(), item.get()));
+            }
+            return Py_BuildValue("(nNNn)", so->mask, entries.release(), dummies.release(), so->finger);
+        });
+}
+
+// set_relayout(s, mask, entries, dummies, finger) -> bool: `s`, a set or frozenset holding exactly the
+// saved elements (as a load made it), takes the saved table. False, with `s` untouched, if an element
+// hashes differently here or the layout does not fit the set. A frozenset's hash does not depend on the
+// order, so a hash it already computed stays right.
+PyObject* set_relayout(PyObject*, PyObject* args)
+{
+    PyObject *s, *entries, *dummies;
+    Py_ssize_t mask, finger;
+    if (!PyArg_ParseTuple(args, "OnO!O!n:set_relayout", &s, &mask, &PyList_Type, &entries, &PyList_Type,
+                          &dummies, &finger))
+        return nullptr;
+    if (!PySet_CheckExact(s) && !PyFrozenSet_CheckExact(s))
+        return py_ref::borrow(Py_False).release();
+    auto* so = reinterpret_cast<PySetObject*>(s);
+    Py_ssize_t size = mask + 1, n = PyList_GET_SIZE(entries), nd = PyList_GET_SIZE(dummies);
+    if (size < PySet_MINSIZE || (size & mask) != 0 || n != so->used || n + nd >= size || finger < 0 ||
+        finger > mask)
+        return py_ref::borrow(Py_False).release();
+    std::vector<PyObject*> old_keys; // borrowed here; the old table's references are dropped at the end
+    for (Py_ssize_t i = 0; i <= so->mask; i++)
+    {
+        if (so->table[i].key != nullptr && so->table[i].key != _PySet_Dummy)
+            old_keys.push_back(so->table[i].key);
+    }
+    std::vector<bool> taken(static_cast<size_t>(size), false);
+    auto claim = [&](PyObject* slot_obj)
+    {
+        Py_ssize_t slot = PyLong_AsSsize_t(slot_obj);
+        if (slot < 0 || slot > mask || taken[static_cast<size_t>(slot)])
+            return false;
+        taken[static_cast<size_t>(slot)] = true;
+        return true;
+    };
+    for (Py_ssize_t k = 0; k < n; k++)
+    {
+        PyObject* t = PyList_GET_ITEM(entries, k);
+        // An element of the set, or an equal atom (pickle does not share ints and strs): n distinct
+        // slots holding elements of a set of n elements are all of them.
+        if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) != 3 || !claim(PyTuple_GET_ITEM(t, 0)) ||
+            PySet_Contains(s, PyTuple_GET_ITEM(t, 2)) != 1)
+        {
+            PyErr_Clear();
+            return py_ref::borrow(Py_False).release();
+        }
+        Py_hash_t hash = PyObject_Hash(PyTuple_GET_ITEM(t, 2));
+        if (hash == -1 || hash != PyLong_AsSsize_t(PyTuple_GET_ITEM(t, 1)))
+        {
+            PyErr_Clear();
+            return py_ref::borrow(Py_False).release();
+        }
+    }
+    for (Py_ssize_t k = 0; k < nd; k++)
+    {
+        if (!claim(PyList_GET_ITEM(dummies, k)))
+            return py_ref::borrow(Py_False).release();
+    }
+    PyErr_Clear();
+    // The old table's references are dropped only once the new table holds its own.
+    setentry* old_table = so->table;
+    setentry* table = so->smalltable;
+    if (size > PySet_MINSIZE)
+    {
+        table = PyMem_New(setentry, static_cast<size_t>(size));
+        if (table == nullptr)
+            return PyErr_NoMemory();
+    }
+    std::memset(table, 0, sizeof(setentry) * static_cast<size_t>(size));
+    for (Py_ssize_t k = 0; k < n; k++)
+    {
+        PyObject* t = PyList_GET_ITEM(entries, k);
+        setentry& e = table[PyLong_AsSsize_t(PyTuple_GET_ITEM(t, 0))];
+        e.key = py_ref::borrow(PyTuple_GET_ITEM(t, 2)).release();
+        e.hash = PyLong_AsSsize_t(PyTuple_GET_ITEM(t, 1));
+    }
+    for (Py_ssize_t k = 0; k < nd; k++)
+    {
+        setentry& e = table[PyLong_AsSsize_t(PyList_GET_ITEM(dummies, k))];
+        e.key = _PySet_Dummy; // setobject.c never counts references to the dummy
+        e.hash = -1;
+    }
+    so->table = table;
+    so->mask = mask;
+    so->used = n;
+    so->fill = n + nd;
+    so->finger = finger;
+    if (old_table != so->smalltable && old_table != table)
+        PyMem_Free(old_table);
+    for (PyObject* key : old_keys)
+        Py_DECREF(key);
+    return py_ref::borrow(Py_True).release();
+}
+
 // itertools.pairwise has no pickle support in 3.11; its state is (it, old) in Modules/itertoolsmodule.c.
 // The 3.11 layout is mirrored and checked by type name and tp_basicsize before any access.
 struct pairwise_311
@@ -558,6 +687,9 @@ PyMethodDef methods[] = {
     {"pairwise_set_old", pairwise_set_old, METH_VARARGS, "pairwise_set_old(p, element)"},
     {"text_reader_state", text_reader_state, METH_O,
      "text_reader_state(textiowrapper) -> (unread decoded text, decoder) or None"},
+    {"set_layout", set_layout, METH_O,
+     "set_layout(s) -> (mask, [(slot, hash, element)...], [dummy slots], finger)"},
+    {"set_relayout", set_relayout, METH_VARARGS, "set_relayout(s, mask, entries, dummies, finger) -> bool"},
     {"lru_cache_state", lru_cache_state, METH_O,
      "lru_cache_state(wrapper) -> ([(key, result)...], hits, misses, kwd_mark) or None"},
     {"lru_cache_fill", lru_cache_fill, METH_VARARGS,

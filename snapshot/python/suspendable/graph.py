@@ -821,7 +821,7 @@ def _persistent_ids(pickler):
         pairs.append((pickler.main_module, ("MAIN",)))
     pairs += [(obj, ("HOST", key)) for key, obj in _HOST_OBJECTS.items()]
     pairs += [(NULL, ("NULL",)), (pickler.ns, ("NS",))]
-    return _format.IdentityTable(pairs)
+    return _format.IdentityTable(pairs, sets=pickler.note_set)
 
 
 _index_cache = [None, None]  # [len(sys.modules) when built, {id(value): (module, name)}]
@@ -872,6 +872,26 @@ class Pickler(pickle.Pickler):
         if subprocess is not None:
             self.reducers[subprocess.Popen] = Pickler._reduce_child_process
         self._plain_types = set()  # see reducer_override's fast path
+        self.set_layouts = []       # (set, its table) to lay out again after loading, see note_set
+        self._sets_seen = set()     # ids: persistent_id is asked again at each reference
+
+    def note_set(self, s):
+        """Called (by persistent_id) for each set or frozenset saved. pickle rebuilds one by adding its
+        elements in iteration order; where that would lay it out differently (the table depends on the
+        history of insertions and deletions), its table is kept to be put back after loading, so that
+        it iterates in the same order (set_layout, set_relayout)."""
+        if self._sets_seen is None or id(s) in self._sets_seen:
+            return
+        self._sets_seen.add(id(s))
+        rebuilt = type(s)(list(s))
+        if any(a is not b for a, b in zip(rebuilt, s)):
+            self.set_layouts.append((s, _engine.set_layout(s)))
+
+    def dump_set_layouts(self):
+        """After dump(obj): the tables to put back, as a second pickle sharing the first one's memo."""
+        if self.set_layouts:
+            layouts, self.set_layouts, self._sets_seen = self.set_layouts, [], None
+            self.dump(layouts)
 
 
     # ------------------------------------------------------------ the policy
@@ -1411,7 +1431,9 @@ def dumps(obj, ns, buffer_callback=None, placeholders=None):
     """Pickles `obj` (protocol 5). `buffer_callback` receives the out-of-band buffers (numpy arrays...);
     `placeholders` ({id(obj): description}) saves those objects as ``Unsaved`` placeholders."""
     out = io.BytesIO()
-    Pickler(out, ns, buffer_callback=buffer_callback, placeholders=placeholders).dump(obj)
+    pickler = Pickler(out, ns, buffer_callback=buffer_callback, placeholders=placeholders)
+    pickler.dump(obj)
+    pickler.dump_set_layouts()
     return out.getbuffer()
 
 
@@ -1421,7 +1443,13 @@ def loads(data, ns, buffers=None):
     journal = []
     _journals.append(journal)
     try:
-        return Unpickler(io.BytesIO(data), ns, buffers=buffers).load()
+        stream = io.BytesIO(data)
+        unpickler = Unpickler(stream, ns, buffers=buffers)
+        obj = unpickler.load()
+        if stream.tell() < len(data):
+            for s, layout in unpickler.load():
+                _engine.set_relayout(s, *layout)  # False (the elements hash otherwise here): as loaded
+        return obj
     except BaseException:
         for target, name, old in reversed(journal):
             if old is NULL:
