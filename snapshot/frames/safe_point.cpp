@@ -16,6 +16,7 @@
 #include "cpython311.hpp"
 #include "frame_engine.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 namespace suspendable::frames
@@ -35,6 +36,10 @@ struct safe_point_state
     py_ref saved_obj;
     py_ref opcode_frame; // the frame whose opcode events we turned on while armed (see arm)
     std::string last_blocked; // why the last line event of this request could not be captured
+    // After the callback answered (depth, seconds): not called again before a frame of the chain it
+    // saw returned (the chain is shorter than `retry_depth`) or `retry_at` passed.
+    int retry_depth = 0;
+    std::chrono::steady_clock::time_point retry_at;
 };
 
 safe_point_state& state()
@@ -195,6 +200,19 @@ std::string why_not_capturable(PyFrameObject* frame, PyObject* base)
     return w.blocked;
 }
 
+// Frames from `frame` down to the base's (inclusive).
+int chain_depth(PyFrameObject* frame, PyObject* base)
+{
+    int depth = 0;
+    for (cpy::iframe* f = cpy::of(frame); f != nullptr; f = f->previous)
+    {
+        depth++;
+        if (reinterpret_cast<PyObject*>(f->f_code) == base)
+            break;
+    }
+    return depth;
+}
+
 // A backward jump about to execute is a point like the start of a line: the jump has not run, and only
 // the loop's own iterators are on the stack (no KW_NAMES or call in progress).
 bool at_backward_jump(PyFrameObject* frame)
@@ -236,11 +254,31 @@ int tracer(PyObject*, PyFrameObject* frame, int what, PyObject*)
     py_ref callback = py_ref::borrow(s.config.callback.get());
     if (!callback)
         return 0;
+    if (s.retry_depth > 0 && std::chrono::steady_clock::now() < s.retry_at &&
+        chain_depth(frame, base) >= s.retry_depth)
+        return 0;
+    s.retry_depth = 0;
     py_ref r = py_ref::steal(PyObject_CallOneArg(callback.get(), reinterpret_cast<PyObject*>(frame)));
     if (!r)
     {
         disarm();
         return -1; // e.g. KeyboardInterrupt while saving: it propagates into the program
+    }
+    if (PyTuple_Check(r.get()) && PyTuple_GET_SIZE(r.get()) == 2)
+    {
+        // (depth, seconds): call again once the chain is shorter or the time has passed
+        long depth = PyLong_AsLong(PyTuple_GET_ITEM(r.get(), 0));
+        double seconds = PyFloat_AsDouble(PyTuple_GET_ITEM(r.get(), 1));
+        if (PyErr_Occurred())
+        {
+            disarm();
+            return -1;
+        }
+        s.retry_depth = static_cast<int>(std::max(depth, 1L));
+        s.retry_at = std::chrono::steady_clock::now() +
+                     std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                         std::chrono::duration<double>(seconds));
+        return 0;
     }
     int done = PyObject_IsTrue(r.get());
     if (done < 0)
@@ -295,6 +333,7 @@ void arm()
     {
         s.armed_at = std::chrono::steady_clock::now();
         s.last_blocked.clear();
+        s.retry_depth = 0;
         trace_opcodes_of_running_frame(s);
     }
     s.armed = true;

@@ -81,3 +81,32 @@ def test_skip_unsaveable_saves_with_placeholders(cli, tmp_path):
     # The loop ends, then `sock.close()` uses a placeholder: a clear error naming what it was.
     assert "UnsavedObjectError" in resumed.stderr, resumed.stderr
     assert "frame train() local 'sock' was a socket.socket that could not be saved" in resumed.stderr
+
+
+def test_a_refusal_caused_by_a_passing_object_is_tried_again(cli, tmp_path):
+    # A job preempted while an inner call holds a socket is saved once that call returned, within the
+    # request's timeout, instead of running on unsaved.
+    script = tmp_path / "transient.py"
+    script.write_text(
+        "import socket, time\n"
+        "def probe(n):\n"
+        "    with socket.socket() as sock:\n"
+        "        print('probing', flush=True)\n"
+        "        for i in range(n):\n"
+        "            time.sleep(0.02)\n"
+        "    return n\n"
+        "total = 0\n"
+        "for outer in range(6):\n"
+        "    total += probe(15)\n"
+        "    print(outer, total, flush=True)\n")
+    proc = subprocess.Popen([cli.binary, "run", str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, cwd=str(tmp_path))
+    first = proc.stdout.readline()
+    assert first == "probing\n", first
+    proc.send_signal(signal.SIGUSR1)  # inside the first probe(): its socket refuses the suspend
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 75, err
+    assert "frame probe() local 'sock': socket.socket (trying again" in err, err
+    resumed = cli("resume", tmp_path / "transient.snap")
+    assert resumed.returncode == 0, resumed.stderr
+    assert first + out + resumed.stdout == "".join(f"probing\n{k} {15 * (k + 1)}\n" for k in range(6))

@@ -11,6 +11,7 @@ import importlib.util
 import os
 import signal
 import sys
+import time
 
 import _suspendable_engine as _engine
 
@@ -39,6 +40,7 @@ class _Program:
         self.script = script
         self.signals = signals
         self.timeout = timeout
+        self.retry_until = None  # a refused request is tried again until then (see _on_safe_point)
 
 
 _current = None
@@ -169,13 +171,18 @@ def _other_threads():
     return [t.name for t in threading.enumerate() if t is not main and t.is_alive()]
 
 
+class _Transient(str):
+    """Why a save failed, when a later safe point may not have the cause (an object in a loop's
+    scope, a thread about to end)."""
+
+
 def save(captured, program, path, send=None):
     """Writes the snapshot of a captured chain to `path`. Returns (size, None) or (None, why)."""
     frames, exc = captured
     others = _other_threads()
     if others:
-        return None, "other threads are running Python code (only the main thread can be saved): " + \
-            ", ".join(repr(n) for n in others)
+        return None, _Transient("other threads are running Python code (only the main thread can be saved): " +
+                                ", ".join(repr(n) for n in others))
     stopped = {"file": frames[-1][1].co_filename, "line": _line_of(frames[-1][1], frames[-1][2]),
                "function": frames[-1][1].co_qualname, "where": where(frames[-1])}
     ns = program.ns
@@ -185,7 +192,7 @@ def save(captured, program, path, send=None):
                             bundle_modules=program.bundle_modules)
     except graph.UnpicklableError as e:  # every object that cannot be saved, with its path
         debug = os.environ.get("SUSPENDABLE_DEBUG")
-        return None, "; ".join(f"{p}: {t}" + (f" ({r})" if debug else "") for p, t, r in e.problems)
+        return None, _Transient("; ".join(f"{p}: {t}" + (f" ({r})" if debug else "") for p, t, r in e.problems))
     try:
         manifest = _manifest(frames, program, stopped, send)
         manifest.update(dumped.manifest)
@@ -219,24 +226,58 @@ def _report_failure(why):
     _flush_streams()
 
 
+def _depth(frame, base_code):
+    """Frames from `frame` down to the program's base frame (inclusive), as the engine counts them."""
+    depth = 0
+    while frame is not None:
+        depth += 1
+        if frame.f_code is base_code:
+            break
+        frame = frame.f_back
+    return depth
+
+
 def _on_safe_point(frame):
-    """Tracer callback at a capturable line event: save and exit, or report and keep running."""
+    """Tracer callback at a capturable line event: save and exit, or report and keep running.
+
+    A request refused because of what the program holds right now (a socket of an inner call, a
+    thread about to end) is reported at once and tried again until the request's timeout: as soon as
+    a frame of the refused chain has returned, else every 5 times the cost of a try (the engine waits
+    for either, told by the (depth, seconds) answer). A preempted job must not lose its run to an
+    object that was only passing."""
     program = _current
+    now = time.monotonic()
     try:
         captured = _engine.capture(frame, program.base_code, 0)
     except RuntimeError as e:
         _report_failure(str(e))
+        program.retry_until = None
         return True
     size, why = save(captured, program, program.snapshot_path)
     if why is not None:
         del captured
-        _report_failure(why)
+        done = time.monotonic()
+        first = program.retry_until is None
+        if isinstance(why, _Transient) and program.timeout > 0 and (first or done < program.retry_until):
+            if first:
+                program.retry_until = now + program.timeout
+                _report_failure(f"{why} (trying again at later lines for up to {program.timeout:g} s)")
+            return _depth(frame, program.base_code), max(0.05, 5 * (done - now))
+        if not first:
+            print(f"suspendable: gave up suspending after {program.timeout:g} s, the program keeps running",
+                  file=sys.stderr)
+            _flush_streams()
+        else:
+            _report_failure(why)
+        program.retry_until = None
         return True
+    program.retry_until = None
     _finish_suspend(captured, size, program.snapshot_path)
     return True
 
 
 def _on_abandon(reason):
+    _current.retry_until = None
     print(f"suspendable: no safe point within {_current.timeout:g} s, the program keeps running: "
           f"{reason}", file=sys.stderr)
     _flush_streams()
