@@ -523,6 +523,123 @@ PyObject* set_relayout(PyObject*, PyObject* args)
     return py_ref::borrow(Py_True).release();
 }
 
+// re.finditer() iterates a scanner (Modules/_sre/sre.c) whose only state between two matches is where
+// the next search starts (NULL once exhausted) and whether it must move past an empty match. The 3.11
+// layout (_sre/sre.h) is mirrored and trusted only when it agrees with the public pattern, the string
+// object and its data, and the scanner is not searching.
+struct sre_repeat_311;
+struct sre_state_311
+{
+    const void* ptr;
+    const void* beginning;
+    const void* start;
+    const void* end;
+    PyObject* string;
+    Py_buffer buffer;
+    Py_ssize_t pos, endpos;
+    int isbytes;
+    int charsize;
+    int match_all;
+    int must_advance;
+    int lastmark;
+    int lastindex;
+    const void** mark;
+    char* data_stack;
+    size_t data_stack_size;
+    size_t data_stack_base;
+    sre_repeat_311* repeat;
+};
+
+struct sre_scanner_311
+{
+    PyObject_HEAD PyObject* pattern;
+    sre_state_311 state;
+    int executing;
+};
+
+sre_scanner_311* validated_scanner(PyObject* sc)
+{
+    if (std::string(Py_TYPE(sc)->tp_name) != "_sre.SRE_Scanner" ||
+        Py_TYPE(sc)->tp_basicsize != static_cast<Py_ssize_t>(sizeof(sre_scanner_311)))
+        return nullptr;
+    auto* s = reinterpret_cast<sre_scanner_311*>(sc);
+    py_ref pattern = py_ref::steal(PyObject_GetAttrString(sc, "pattern"));
+    PyErr_Clear();
+    const sre_state_311& st = s->state;
+    if (!pattern || pattern.get() != s->pattern || s->executing != 0 || st.string == nullptr)
+        return nullptr;
+    Py_ssize_t length;
+    const char* data;
+    int charsize;
+    if (PyUnicode_Check(st.string) && st.isbytes == 0)
+    {
+        length = PyUnicode_GET_LENGTH(st.string);
+        data = static_cast<const char*>(PyUnicode_DATA(st.string));
+        charsize = PyUnicode_KIND(st.string);
+    }
+    else if (PyBytes_Check(st.string) && st.isbytes == 1)
+    {
+        length = PyBytes_GET_SIZE(st.string);
+        data = PyBytes_AS_STRING(st.string);
+        charsize = 1;
+    }
+    else
+        return nullptr; // a bytearray or memoryview can change under it: not claimed
+    const char* begin = static_cast<const char*>(st.beginning);
+    const char* start = static_cast<const char*>(st.start);
+    // state_init: beginning = the data, end = data + endpos (clamped to the length), pos <= endpos
+    bool ok = begin == data && st.charsize == charsize && st.pos >= 0 && st.pos <= st.endpos &&
+              st.endpos <= length && static_cast<const char*>(st.end) == data + st.endpos * charsize &&
+              (start == nullptr ||
+               (start >= begin && start <= data + st.endpos * charsize && (start - begin) % charsize == 0)) &&
+              (st.must_advance == 0 || st.must_advance == 1);
+    return ok ? s : nullptr;
+}
+
+// scanner_state(sc) -> (pattern, string, pos, endpos, next search index or None, must_advance) or None.
+PyObject* scanner_state(PyObject*, PyObject* sc)
+{
+    sre_scanner_311* s = validated_scanner(sc);
+    if (s == nullptr)
+        return none();
+    const sre_state_311& st = s->state;
+    py_ref index = st.start == nullptr
+                       ? py_ref::borrow(Py_None)
+                       : py_ref::steal(PyLong_FromSsize_t(
+                             (static_cast<const char*>(st.start) - static_cast<const char*>(st.beginning)) /
+                             st.charsize));
+    if (!index)
+        return nullptr;
+    return Py_BuildValue("(OOnnOi)", s->pattern, st.string, st.pos, st.endpos, index.get(), st.must_advance);
+}
+
+// scanner_set(sc, index or None, must_advance) -> bool: a fresh scanner of the same string goes on from
+// there (as scanner_search leaves it after a match).
+PyObject* scanner_set(PyObject*, PyObject* args)
+{
+    PyObject *sc, *index;
+    int must_advance;
+    if (!PyArg_ParseTuple(args, "OOp:scanner_set", &sc, &index, &must_advance))
+        return nullptr;
+    sre_scanner_311* s = validated_scanner(sc);
+    if (s == nullptr)
+        return py_ref::borrow(Py_False).release();
+    sre_state_311& st = s->state;
+    if (index == Py_None)
+        st.start = nullptr;
+    else
+    {
+        Py_ssize_t i = PyLong_AsSsize_t(index);
+        if (i == -1 && PyErr_Occurred())
+            return nullptr;
+        if (i < st.pos || i > st.endpos)
+            return py_ref::borrow(Py_False).release();
+        st.start = st.ptr = static_cast<const char*>(st.beginning) + i * st.charsize;
+    }
+    st.must_advance = must_advance;
+    return py_ref::borrow(Py_True).release();
+}
+
 // itertools.pairwise has no pickle support in 3.11; its state is (it, old) in Modules/itertoolsmodule.c.
 // The 3.11 layout is mirrored and checked by type name and tp_basicsize before any access.
 struct pairwise_311
@@ -687,6 +804,9 @@ PyMethodDef methods[] = {
     {"pairwise_set_old", pairwise_set_old, METH_VARARGS, "pairwise_set_old(p, element)"},
     {"text_reader_state", text_reader_state, METH_O,
      "text_reader_state(textiowrapper) -> (unread decoded text, decoder) or None"},
+    {"scanner_state", scanner_state, METH_O,
+     "scanner_state(scanner) -> (pattern, string, pos, endpos, index or None, must_advance) or None"},
+    {"scanner_set", scanner_set, METH_VARARGS, "scanner_set(scanner, index or None, must_advance) -> bool"},
     {"set_layout", set_layout, METH_O,
      "set_layout(s) -> (mask, [(slot, hash, element)...], [dummy slots], finger)"},
     {"set_relayout", set_relayout, METH_VARARGS, "set_relayout(s, mask, entries, dummies, finger) -> bool"},

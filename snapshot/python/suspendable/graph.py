@@ -30,7 +30,7 @@ What travels how is decided in one place, ``Pickler.reducer_override`` (in this 
    * exceptions keep ``__context__``, ``__cause__``, ``__suppress_context__`` and ``__traceback__`` (its
      frames become stand-ins with the same code, globals and position);
    * regular open files are reopened at the same position (never truncated);
-   * ``csv`` readers and writers (with their file), ``struct.Struct``;
+   * ``csv`` readers and writers (with their file), ``struct.Struct``, ``re.finditer`` iterators;
    * locks (``threading.Lock``, ``RLock``, hence ``Condition``, ``Event``, ``queue.Queue``, logging
      handlers) come back held as they were, by the resuming thread (only the main thread runs Python
      code while a session is saved); ``threading.local`` keeps the main thread's attributes; the main
@@ -577,6 +577,13 @@ def _fill_container(obj, packed):
         _c_method(type(obj), "extend")(obj, items)
     if state is not None:
         _apply_state(obj, state)
+
+
+def _make_scanner(pattern, string, pos, endpos, index, must_advance):
+    scanner = pattern.scanner(string, pos, endpos)
+    if not _engine.scanner_set(scanner, index, must_advance):
+        raise pickle.UnpicklingError("a re scanner could not be set to its position")
+    return scanner
 
 
 def _make_module(name, doc):
@@ -1220,6 +1227,13 @@ class Pickler(pickle.Pickler):
             return _make_csv_writer, (inner[0], dialect)
         return _make_csv_reader, (inner[0], dialect, obj.line_num)
 
+    def _reduce_scanner(self, scanner):
+        # re.finditer's iterator (a callable_iterator over scanner.search): the position of the next search.
+        state = _engine.scanner_state(scanner)
+        if state is None:
+            raise TypeError("cannot pickle '_sre.SRE_Scanner' object (over a mutable buffer, or searching)")
+        return _make_scanner, state
+
     def _reduce_struct(self, s):
         return struct.Struct, (s.format,)
 
@@ -1342,6 +1356,7 @@ _REDUCERS = {
     _thread.RLock: Pickler._reduce_rlock,
     _thread._local: Pickler._reduce_thread_local,
     struct.Struct: Pickler._reduce_struct,
+    type(re.compile("").scanner("")): Pickler._reduce_scanner,
 }
 _CSV_WRITER = type(csv.writer(io.StringIO()))
 _REDUCERS[_CSV_WRITER] = _REDUCERS[type(csv.reader(()))] = Pickler._reduce_csv
