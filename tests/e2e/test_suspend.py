@@ -598,3 +598,31 @@ def test_resuming_the_same_session_again_says_so(fresh_kernel):
     assert "already continued" not in first.stderr, first.describe()
     again = fresh_kernel.ok("%resume twice", timeout=60)
     assert "already continued twice.snap" in again.stderr and _result(again) == "570", again.describe()
+
+
+FACTOR = """
+import time
+factor = 2
+def run(n):
+    tot = 0
+    for i in range(n):
+        tot += factor
+        print('tick', i, flush=True)
+        time.sleep(0.1)
+    return tot
+total = run(20)
+total
+"""
+
+
+def test_after_a_restart_a_bare_resume_continues_the_waiting_cell_with_the_current_namespace(fresh_kernel):
+    running, suspend, _ = _suspend_while_running(fresh_kernel, FACTOR, "waiting", after="tick 3\n")
+    assert suspend.status == "ok", suspend.describe()
+    fresh_kernel.restart()
+    first = fresh_kernel.ok("factor = 100")
+    assert "A suspended cell is waiting: %resume waiting" in first.stderr + first.stdout, first.describe()
+    resumed = fresh_kernel.ok("%resume", timeout=60)
+    assert "Restored" not in resumed.stdout, resumed.describe()  # the cell, not the namespace only
+    ticks = (_stdout(running) + _stdout(resumed)).count("tick ")
+    assert ticks == 20 and int(_result(resumed)) > 2 * 20, resumed.describe()  # went on with factor = 100
+    assert fresh_kernel.eval_text("factor, total == int(%s)" % _result(resumed)) == "(100, True)"

@@ -56,6 +56,7 @@ class _State:
     greeting = None        # restore message for the first execution
     last_checkpoint = None  # (name, cell count) of the newest checkpoint this kernel wrote
     resumed = {}           # path -> (file mtime, when): sessions this kernel already continued from a file
+    waiting = None         # the suspended cell the previous kernel of this id left (a bare %resume's)
 
 
 _state = _State()
@@ -281,8 +282,19 @@ def autosave_at_exit():
     try:
         if pid == 0:
             _detach_from_kernel(lock)
-        manifest, data, buffers = _serialize(SNAPSHOT_KIND_NAMESPACE, "autosave", None, None, skip_unsaveable=True)
+        # A suspended cell's frames go in the same object graph as the namespace: the restarted kernel
+        # holds them as this one does, and %resume continues them with its namespace as it is then
+        # (with the user's changes), not with the namespace of the cell's own session file.
+        live = _state.suspended
+        frames, exc = live.captured if live is not None and live.captured is not None else (None, None)
+        if frames is not None and _holds_unwound_generator(frames):
+            frames, exc = None, None  # only this process can revive it: the cell's file resumes it
+        manifest, data, buffers = _serialize(SNAPSHOT_KIND_NAMESPACE, "autosave", frames, exc, skip_unsaveable=True)
         manifest["auto"] = True
+        if live is not None:
+            manifest["suspended_session"] = live.name
+            manifest["suspended_cell"] = live.count
+            manifest["location"] = live.where
         store.autosave(_state.kernel_id, manifest, data, buffers)
         status = 0
     except BaseException as e:  # noqa: BLE001 - the next kernel of this id reports it
@@ -293,6 +305,18 @@ def autosave_at_exit():
         if pid == 0:
             os._exit(status)
         os.close(lock)
+
+
+def _holds_unwound_generator(frames):
+    """True if a link of the live capture holds a generator the unwind through C layers finished: the
+    resume in this process revives it (frame_restore.cpp), a pickle would save it as finished."""
+    import inspect
+    for frame in frames:
+        link = frame[7]
+        for item in link or ():
+            if inspect.isgenerator(item) and inspect.getgeneratorstate(item) == inspect.GEN_CLOSED:
+                return True
+    return False
 
 
 def _detach_from_kernel(keep_fd):
@@ -396,6 +420,11 @@ def restore_at_start():
     text += "".join(f"[suspendable] warning: {w}\n" for w in payload["warnings"])
     if manifest.get("suspended_session"):
         text += (f"[suspendable] A suspended cell is waiting: %resume {manifest['suspended_session']}\n")
+        name = manifest["suspended_session"]
+        _state.waiting = name  # what a bare %resume continues
+        if payload.get("frames"):
+            _state.suspended = _Suspended((payload["frames"], payload["exc"]), name, store.path_for(name),
+                                          manifest.get("location"), manifest.get("suspended_cell"))
     _state.greeting = text
 
 
@@ -546,6 +575,8 @@ def _pick(name):
         if not os.path.exists(path):
             raise SuspendError(f"no session named {name!r} (see %sessions)")
         return path
+    if _state.waiting is not None and os.path.exists(store.path_for(_state.waiting)):
+        return store.path_for(_state.waiting)  # announced at the restart, not the namespace's own save
     # This kernel's newest session; else, in a kernel that holds nothing of its own yet (a new
     # kernel on another machine), the newest one of any notebook (not a script's or a REPL's). It is
     # never loaded over variables the user made here: they would be silently replaced.
@@ -588,9 +619,10 @@ def _load(path, show_progress=True):
 def resume_magic(line):
     """%resume [NAME]
 
-    Continues the suspended cell NAME (default: the latest session of this kernel, else the latest
-    one): its output appears here, its last value is displayed here. After a restart the namespace is
-    restored from the file first."""
+    Continues the suspended cell NAME (default: the cell left waiting by a restart, else the latest
+    session of this kernel, else - in a kernel without variables of its own - the latest one): its output
+    appears here, its last value is displayed here. After a restart the cell goes on with the namespace
+    as it is then; a session from a file brings its own variables back first."""
     words = shlex.split(line)
     if len(words) > 1:
         raise SuspendError("usage: %resume [NAME]")
@@ -598,6 +630,10 @@ def resume_magic(line):
     live = _state.suspended
     if live is not None and (name is None or name == live.name):
         _state.suspended = None
+        if live.name == _state.waiting:
+            _state.waiting = None
+        if live.path and os.path.exists(live.path):
+            _state.resumed[live.path] = (_mtime(live.path), time.strftime("%H:%M:%S"))
         frames, exc = live.captured
         live.captured = None
         return _continue(frames, exc, live.count)
@@ -613,6 +649,8 @@ def resume_magic(line):
     frames, exc, send = payload["frames"], payload["exc"], payload.get("send")
     payload.clear()
     _state.resumed[path] = (_mtime(path), time.strftime("%H:%M:%S"))
+    if _state.waiting is not None and path == store.path_for(_state.waiting):
+        _state.waiting = None
     if _state.suspended is not None and _state.suspended.path == path:
         _state.suspended = None
     return _continue(frames, exc, (manifest.get("location") or {}).get("cell"), send)
