@@ -626,3 +626,34 @@ def test_after_a_restart_a_bare_resume_continues_the_waiting_cell_with_the_curre
     ticks = (_stdout(running) + _stdout(resumed)).count("tick ")
     assert ticks == 20 and int(_result(resumed)) > 2 * 20, resumed.describe()  # went on with factor = 100
     assert fresh_kernel.eval_text("factor, total == int(%s)" % _result(resumed)) == "(100, True)"
+
+
+PLOT = """
+%matplotlib inline
+import time
+import matplotlib.pyplot as plt
+fig, ax = plt.subplots()
+for i in range(12):
+    ax.plot([0, 1], [i, i + 1])
+    print('line', i, flush=True)
+    time.sleep(0.1)
+print(len(ax.lines), plt.get_fignums())
+"""
+
+
+def test_a_figure_drawn_by_a_suspended_cell_is_shown_by_the_resume(fresh_kernel):
+    reference = fresh_kernel.ok(PLOT, timeout=60)
+    assert [d for d in reference.displays if "image/png" in d["data"]], reference.describe()
+    running, suspend, _ = _suspend_while_running(fresh_kernel, PLOT, "plot", after="line 3\n")
+    assert suspend.status == "ok", suspend.describe()
+    assert not [d for d in running.displays if "image/png" in d["data"]], running.describe()
+    resumed = fresh_kernel.ok("%resume plot", timeout=60)
+    assert "12 [1]" in _stdout(resumed), resumed.describe()  # the figure was not closed at the suspend
+    assert len([d for d in resumed.displays if "image/png" in d["data"]]) == 1, resumed.describe()
+
+
+def test_magic_usage_errors_are_one_line(fresh_kernel):
+    for code in ("%suspend ../x", "%checkpoint ../x", "%sessions foo"):
+        ex = fresh_kernel.execute(code)
+        assert ex.status == "error" and ex.error["ename"] == "SuspendError", ex.describe()
+        assert len(ex.error["traceback"]) == 1, ex.describe()

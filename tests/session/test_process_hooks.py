@@ -50,3 +50,14 @@ def test_memoized_functions_keep_their_cache(cli, tmp_path):
     assert resumed.returncode == 0, resumed.stderr
     assert first.stdout + resumed.stdout == reference.stdout
     assert "loading" not in resumed.stdout  # all three names were loaded before the suspend
+
+
+def test_process_settings_and_tricky_objects_survive(cli, tmp_path):
+    reference = cli("run", program("process_settings.py"), tmp_path, "nosuspend")
+    assert reference.returncode == 0, reference.stderr
+    first = cli("run", program("process_settings.py"), tmp_path)
+    assert first.returncode == 75, first.stderr
+    resumed = cli("resume", tmp_path / "settings.snap")
+    assert resumed.returncode == 0, resumed.stderr
+    assert resumed.stdout == reference.stdout
+    assert "Asia/Tokyo ('JST', 'JST') 09:00 JST" in resumed.stdout

@@ -104,10 +104,15 @@ def run_cell(shell, raw_cell, count, silent, store_history):
     shell.events.trigger("pre_execute")
     if not silent:
         shell.events.trigger("pre_run_cell", info)
+    outcome = None
     try:
-        return _run(shell, raw_cell, count, silent, store_history, result)
+        outcome = _run(shell, raw_cell, count, silent, store_history, result)
+        return outcome
     finally:
-        shell.events.trigger("post_execute")
+        # A suspended cell has not finished: the inline backend's post_execute would show and close
+        # the figure it is drawing, which the %resume cell goes on drawing and shows at its own end.
+        if outcome is not SUSPENDED:
+            shell.events.trigger("post_execute")
         if not silent:
             shell.events.trigger("post_run_cell", result)
         if store_history:

@@ -67,7 +67,7 @@ def kernel_info():
         ],
         # Front ends detect the capability here: suspend_request on control, the magics, SIGUSR1.
         "suspendable": {"version": __version__, "suspend_request": True, "signal": "SIGUSR1",
-                        "magics": ["%suspend", "%resume", "%sessions"]},
+                        "magics": ["%suspend", "%resume", "%sessions", "%checkpoint", "%autocheckpoint"]},
         "debugger": False,
     }
 

@@ -43,6 +43,26 @@ class _Suspended:
         self.path = path
         self.where = where
         self.count = count
+        self.figures = _take_figures()
+
+
+def _take_figures():
+    """matplotlib's inline backend shows and closes, when a cell ends, the figures drawn during it. A
+    suspended cell has not ended: its figures wait for the %resume cell, which goes on drawing them
+    (the cells in between must not show them)."""
+    show = getattr(sys.modules.get("matplotlib_inline.backend_inline"), "show", None)
+    if show is None or not getattr(show, "_draw_called", False):
+        return None
+    pending = list(getattr(show, "_to_draw", []))
+    show._draw_called, show._to_draw = False, []
+    return pending
+
+
+def _give_back_figures(pending):
+    show = getattr(sys.modules.get("matplotlib_inline.backend_inline"), "show", None)
+    if pending is not None and show is not None:
+        show._draw_called = True
+        show._to_draw = list(getattr(show, "_to_draw", [])) + [f for f in pending if f not in show._to_draw]
 
 
 class _State:
@@ -105,7 +125,7 @@ def parse_options(line):
         elif w.startswith("-"):
             raise SuspendError(f"unknown option {w}")
         elif opts["name"] is None:
-            opts["name"] = store.validate_name(w)
+            opts["name"] = _valid_name(w)
         else:
             raise SuspendError(f"unexpected argument {w!r}")
         i += 1
@@ -634,6 +654,7 @@ def resume_magic(line):
             _state.waiting = None
         if live.path and os.path.exists(live.path):
             _state.resumed[live.path] = (_mtime(live.path), time.strftime("%H:%M:%S"))
+        _give_back_figures(live.figures)
         frames, exc = live.captured
         live.captured = None
         return _continue(frames, exc, live.count)
@@ -694,7 +715,7 @@ def checkpoint_magic(line):
     words = shlex.split(line)
     if len(words) > 1:
         raise SuspendError("usage: %checkpoint [NAME]")
-    name = store.validate_name(words[0]) if words else f"checkpoint-{_default_name()[8:]}"
+    name = _valid_name(words[0]) if words else f"checkpoint-{_default_name()[8:]}"
     if not _state.running:
         raise SuspendError("%checkpoint saves a running cell at that line: use it inside a cell with other "
                            "code (to save the namespace alone, use %suspend NAME)")
@@ -720,13 +741,24 @@ def checkpoint_magic(line):
     return None
 
 
+def _valid_name(name):
+    try:
+        return store.validate_name(name)
+    except ValueError as e:
+        raise SuspendError(str(e)) from None
+
+
 def sessions_magic(line):
     """%sessions: saved sessions with their time, size and where they stopped."""
+    if line.strip():
+        raise SuspendError("usage: %sessions (it takes no arguments; `suspendable sessions show NAME` "
+                           "in a terminal shows one)")
     rows = store.list_sessions()
     if not rows:
         print(f"No saved sessions in {store.sessions_dir()}.")
         return
-    width = max(len(s.name) for s in rows)
+    width = max([len(s.name) for s in rows] + [4])
+    print(f"{'NAME':<{width}}  {'SAVED':<19}  {'SIZE':>9}  STOPPED AT")
     for s in rows:
         when = datetime.datetime.fromtimestamp(s.created).strftime("%Y-%m-%d %H:%M:%S")
         what = s.error or (frame_place(s.location) if isinstance(s.location, dict) and s.location.get("file")

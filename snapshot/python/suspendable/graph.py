@@ -54,6 +54,7 @@ import _abc
 import _thread
 import abc
 import collections
+import collections.abc
 import copyreg
 import csv
 import dataclasses
@@ -264,6 +265,7 @@ def _make_class(metaclass, name, bases, creation_ns):
         # Its __new__ wants TypedDict bases, which the class no longer lists (its bases are (dict,)):
         # created as typing itself does; the state brings the keys and annotations.
         return type.__new__(metaclass, name, bases, creation_ns)
+    abstract = creation_ns.pop(_ABSTRACT, None)
     hooks = _own_init_subclass_hooks(bases)
     try:
         for klass, _ in hooks:
@@ -277,6 +279,10 @@ def _make_class(metaclass, name, bases, creation_ns):
     finally:
         for klass, hook in hooks:
             type.__setattr__(klass, "__init_subclass__", hook)
+    if abstract is not None:
+        # As saved, at once: an instance may be made while the class's methods are still being
+        # restored (one an lru_cache of its own method holds), and object.__new__ checks this set.
+        cls.__abstractmethods__ = abstract
     return cls
 
 
@@ -293,6 +299,7 @@ def _make_enum(metaclass, name, bases, creation, members, attrs):
 
 
 _ABC_REGISTERED = "<virtual subclasses>"  # a state key no attribute can have
+_ABSTRACT = "<abstract methods>"  # a creation key no attribute can have
 
 
 def _set_class_state(cls, state):
@@ -584,6 +591,10 @@ def _make_scanner(pattern, string, pos, endpos, index, must_advance):
     if not _engine.scanner_set(scanner, index, must_advance):
         raise pickle.UnpicklingError("a re scanner could not be set to its position")
     return scanner
+
+
+def _set_instance_dict(obj, state):
+    object.__getattribute__(obj, "__dict__").update(state)
 
 
 def _make_module(name, doc):
@@ -935,7 +946,8 @@ class Pickler(pickle.Pickler):
         if singleton is not None and singleton[0] is obj:
             return singleton[1]
         rv = self._reduce_other(obj, t)
-        if isinstance(rv, tuple) and rv[:1] != (_module_attribute,) and rv[5:] != (_fill_container,) and \
+        if isinstance(rv, tuple) and rv[:1] != (_module_attribute,) and \
+                rv[5:] not in ((_fill_container,), (_set_instance_dict,)) and \
                 not (t.__module__ == "__main__" and _custom_new(t)):
             self._plain_types.add(t)
         return rv
@@ -955,6 +967,12 @@ class Pickler(pickle.Pickler):
         if t.__module__ == "__main__" and isinstance(rv, tuple) and rv and rv[0] is copyreg.__newobj__ \
                 and tuple(rv[1]) == (t,) and _custom_new(t):
             rv = (_new_instance, (t,)) + tuple(rv[2:])
+        if isinstance(rv, tuple) and len(rv) >= 3 and rv[0] is copyreg.__newobj__ and isinstance(rv[2], dict) \
+                and (len(rv) < 4 or rv[3] is None) and (len(rv) < 5 or rv[4] is None) and \
+                _python_override(t, "__getattr__") and not hasattr(t, "__setstate__"):
+            # pickle looks __setstate__ up on the instance: a delegating __getattr__ then runs on an
+            # object without its attributes (RecursionError, KeyError). The state goes into __dict__.
+            return rv[:2] + (rv[2], None, None, _set_instance_dict)
         if isinstance(rv, tuple) and len(rv) == 5 and rv[0] in (copyreg.__newobj__, t):
             # A default reduction (not one the class wrote) would put the items back with obj[k] = v /
             # obj.extend(items): through a Python override, which already transformed them once.
@@ -1009,6 +1027,8 @@ class Pickler(pickle.Pickler):
             creation["__slots__"] = slots
         if "__orig_bases__" in cls.__dict__:
             creation["__orig_bases__"] = cls.__dict__["__orig_bases__"]  # typing.Generic's __init_subclass__
+        if "__abstractmethods__" in cls.__dict__:
+            creation[_ABSTRACT] = cls.__abstractmethods__
         slot_names = {slots} if isinstance(slots, str) else set(slots or ())
         state = {}
         for key, value in cls.__dict__.items():
@@ -1109,7 +1129,9 @@ class Pickler(pickle.Pickler):
         return _module_attribute, (type(const).__module__, const.name)
 
     def _reduce_mappingproxy(self, proxy):
-        return _make_mappingproxy, (dict(proxy),)
+        # A view of its mapping, which goes with it (singledispatch's registry is one): not a copy.
+        inner = [o for o in gc.get_referents(proxy) if isinstance(o, collections.abc.Mapping)]
+        return _make_mappingproxy, (inner[0] if len(inner) == 1 else dict(proxy),)
 
     def _reduce_enum_dict(self, d):
         # An enum class body's namespace (EnumType.__prepare__). Its items go in with dict's own

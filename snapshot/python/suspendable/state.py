@@ -21,6 +21,7 @@ set them itself.
 """
 
 import importlib.util
+import io
 import os
 import sys
 import warnings
@@ -276,8 +277,37 @@ def _location_state():
             "argv": list(sys.argv), "orig_argv": list(sys.orig_argv)}
 
 
+def _umask():
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _stream_options(stream):
+    return {"encoding": stream.encoding, "errors": stream.errors, "line_buffering": stream.line_buffering,
+            "write_through": stream.write_through}
+
+
+_BASELINE_STREAMS = {name: _stream_options(getattr(sys, name)) for name in ("stdout", "stderr")
+                     if isinstance(getattr(sys, name, None), io.TextIOWrapper)}
+
+
+def _interpreter_state():
+    """Settings of the interpreter and the process that the program may change: gc, umask, the
+    thread switch interval, the text options of stdout / stderr (sys.stdout.reconfigure)."""
+    import gc
+    streams = {}
+    for name, baseline in _BASELINE_STREAMS.items():
+        stream = getattr(sys, name, None)
+        if isinstance(stream, io.TextIOWrapper) and _stream_options(stream) != baseline:
+            streams[name] = {k: v for k, v in _stream_options(stream).items() if baseline.get(k) != v}
+    return {"gc_enabled": gc.isenabled(), "gc_threshold": gc.get_threshold(), "umask": _umask(),
+            "switch_interval": sys.getswitchinterval(), "streams": streams}
+
+
 def _process_state(ns):
     return {
+        "interpreter": _interpreter_state(),
         "logging": _logging_state(ns),
         "hooks": _hooks_state(ns),
         # sys.stdout & co. replaced by the program (a redirect_stdout in progress): restored as they are
@@ -327,6 +357,23 @@ def _restore_process(process, messages):
     os.environ.update(env.get("set") or {})
     for key in env.get("unset") or ():
         os.environ.pop(key, None)
+    if "TZ" in (env.get("set") or {}) or "TZ" in (env.get("unset") or ()):
+        import time
+        time.tzset()  # the C library reads TZ only then
+    interp = process.get("interpreter") or {}
+    if interp:
+        import gc
+        gc.set_threshold(*interp["gc_threshold"])
+        (gc.enable if interp["gc_enabled"] else gc.disable)()
+        os.umask(interp["umask"])
+        sys.setswitchinterval(interp["switch_interval"])
+        for name, options in interp["streams"].items():
+            stream = getattr(sys, name, None)
+            if hasattr(stream, "reconfigure"):
+                try:
+                    stream.reconfigure(**options)
+                except (ValueError, OSError, LookupError) as e:
+                    messages.append(f"sys.{name} could not be set to {options}: {e}")
     if process.get("random") is not None:
         import random
         random.setstate(process["random"])
