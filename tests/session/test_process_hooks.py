@@ -61,3 +61,16 @@ def test_process_settings_and_tricky_objects_survive(cli, tmp_path):
     assert resumed.returncode == 0, resumed.stderr
     assert resumed.stdout == reference.stdout
     assert "Asia/Tokyo ('JST', 'JST') 09:00 JST" in resumed.stdout
+
+
+def test_finalizers_and_memmaps_survive(cli, tmp_path):
+    (tmp_path / "ref").mkdir()
+    reference = cli("run", program("finalizers.py"), tmp_path / "ref", "nosuspend")
+    assert reference.returncode == 0, reference.stderr
+    assert "finalized n" in reference.stdout and reference.stdout.endswith("at exit\n"), reference.stdout
+    first = cli("run", program("finalizers.py"), tmp_path)
+    assert first.returncode == 75, first.stderr
+    resumed = cli("resume", tmp_path / "fin.snap")
+    assert resumed.returncode == 0, resumed.stderr
+    assert first.stdout + resumed.stdout == reference.stdout
+    assert not list(tmp_path.glob("tmp*")), "a TemporaryDirectory was left behind"

@@ -597,6 +597,25 @@ def _set_instance_dict(obj, state):
     object.__getattribute__(obj, "__dict__").update(state)
 
 
+def _make_finalize(obj, func, args, kwargs, at_exit):
+    fin = weakref.finalize(obj, func, *args, **kwargs)
+    fin.atexit = at_exit
+    return fin
+
+
+def _dead_finalize():
+    class _Gone:
+        pass
+    fin = weakref.finalize(_Gone(), int)  # its referent is gone at once: a finalizer that is not alive
+    fin.detach()
+    return fin
+
+
+def _reopen_memmap(filename, dtype, mode, offset, shape, order):
+    np = sys.modules.get("numpy") or importlib.import_module("numpy")
+    return np.memmap(filename, dtype=dtype, mode=mode, offset=offset, shape=shape, order=order)
+
+
 def _make_module(name, doc):
     return types.ModuleType(name, doc)
 
@@ -886,6 +905,8 @@ class Pickler(pickle.Pickler):
         np = sys.modules.get("numpy")
         if np is not None and hasattr(np, "ndarray"):
             self.reducers[np.ndarray] = Pickler._reduce_ndarray
+        if np is not None and hasattr(np, "memmap"):
+            self.reducers[np.memmap] = Pickler._reduce_memmap
         subprocess = sys.modules.get("subprocess")
         if subprocess is not None:
             self.reducers[subprocess.Popen] = Pickler._reduce_child_process
@@ -1264,6 +1285,26 @@ class Pickler(pickle.Pickler):
             return self._reduce_other(local, type(local))
         return _make_thread_local, (dict(local.__dict__),)
 
+    def _reduce_finalize(self, fin):
+        # Registered again in the resuming process (the registry is weakref's), so that it still runs
+        # when its object dies or at exit (TemporaryDirectory cleans up through one).
+        state = fin.peek()
+        if state is None:
+            return _dead_finalize, ()
+        obj, func, args, kwargs = state
+        return _make_finalize, (obj, func, args, kwargs or {}, fin.atexit)
+
+    def _reduce_memmap(self, mm):
+        # A memmap of its own file is reopened on it (writes after the resume reach the file); a view
+        # of another array, a copy-on-write map or an anonymous one travels as data.
+        import mmap
+        if not isinstance(mm.base, mmap.mmap) or mm.filename is None or mm.mode not in ("r", "r+", "w+"):
+            return NotImplemented
+        mm.flush()
+        order = "F" if mm.flags.f_contiguous and not mm.flags.c_contiguous else "C"
+        mode = "r+" if mm.mode == "w+" else mm.mode  # never truncate what was written
+        return _reopen_memmap, (mm.filename, mm.dtype, mode, mm.offset, mm.shape, order)
+
     def _reduce_child_process(self, p):
         # A finished one is data (its returncode, its arguments); a running one is a process this
         # snapshot cannot carry, like a socket.
@@ -1368,6 +1409,7 @@ _REDUCERS = {
     weakref.ref: Pickler._reduce_weakref,
     weakref.KeyedRef: Pickler._reduce_keyed_ref,
     weakref.WeakMethod: Pickler._reduce_weak_method,
+    weakref.finalize: Pickler._reduce_finalize,
     re.Match: Pickler._reduce_match,
     Unsaved: Pickler._reduce_unsaved,
     functools._lru_cache_wrapper: Pickler._reduce_lru_cache,

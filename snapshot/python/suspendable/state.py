@@ -247,6 +247,17 @@ def _hooks_state(ns):
             "int_max_str_digits": sys.get_int_max_str_digits(), "dropped": dropped}
 
 
+def _finalizers(ns):
+    """weakref.finalize callbacks still waiting (a program often keeps no handle: only weakref's
+    registry has them); each comes back registered (graph.py). Ones that cannot be saved are left to
+    the process that made them."""
+    weakref = sys.modules.get("weakref")
+    if weakref is None:
+        return []
+    probe = _LazyProbe(ns)
+    return [f for f in list(weakref.finalize._registry) if f.alive and probe.why_not(f) is None]
+
+
 def _restore_hooks(hooks, messages):
     import signal
     for signum, handler in hooks["signals"].items():
@@ -310,6 +321,7 @@ def _process_state(ns):
         "interpreter": _interpreter_state(),
         "logging": _logging_state(ns),
         "hooks": _hooks_state(ns),
+        "finalizers": _finalizers(ns),
         # sys.stdout & co. replaced by the program (a redirect_stdout in progress): restored as they are
         "streams": {name: getattr(sys, name) for name in ("stdin", "stdout", "stderr")
                     if not graph.is_process_stream(name, getattr(sys, name))},
