@@ -181,7 +181,7 @@ def _serialize(kind, name, frames, exc, send=None, skip_unsaveable=False, bundle
         dumped = state.dump(ns, _saved_globals(ns), frames, exc, send, skip_unsaveable=skip_unsaveable,
                             bundle_modules=bundle_modules)
     except graph.UnpicklableError as e:
-        report = "; ".join(f"{path} -> {type_name}" for path, type_name, _ in e.problems)
+        report = "; ".join(graph.problem_text(path, type_name, why, sep=" -> ") for path, type_name, why in e.problems)
         raise SuspendError(f"cannot save {report} (or suspend with --skip-unsaveable)") from None
     location = _location(frames) if frames else None
     manifest = _manifest(kind, ns, frames, location, name)

@@ -1748,6 +1748,13 @@ def find_unpicklable_objects(roots, ns, limit=50):
     return problems
 
 
+def problem_text(path, type_name, reason, sep=": ", always=False):
+    """'path: type' for the user, with the reason when it says more than "cannot pickle 'type'"
+    (the position of an iterated text file, a running child process...)."""
+    plain = reason is None or re.match(r"\w+Error: cannot pickle '", reason) is not None
+    return f"{path}{sep}{type_name}" + ("" if plain and not always else f" ({reason})")
+
+
 def find_unpicklable(roots, ns, limit=50):
     """``find_unpicklable_objects`` without the objects: ``[(path, type name, reason)]``."""
     return [(path, type_name, reason) for path, type_name, reason, _ in find_unpicklable_objects(roots, ns, limit)]

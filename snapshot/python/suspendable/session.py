@@ -192,7 +192,7 @@ def save(captured, program, path, send=None):
                             bundle_modules=program.bundle_modules)
     except graph.UnpicklableError as e:  # every object that cannot be saved, with its path
         debug = os.environ.get("SUSPENDABLE_DEBUG")
-        return None, _Transient("; ".join(f"{p}: {t}" + (f" ({r})" if debug else "") for p, t, r in e.problems))
+        return None, _Transient("; ".join(graph.problem_text(p, t, r, always=bool(debug)) for p, t, r in e.problems))
     try:
         manifest = _manifest(frames, program, stopped, send)
         manifest.update(dumped.manifest)
