@@ -192,7 +192,10 @@ def save(captured, program, path, send=None):
                             bundle_modules=program.bundle_modules)
     except graph.UnpicklableError as e:  # every object that cannot be saved, with its path
         debug = os.environ.get("SUSPENDABLE_DEBUG")
-        return None, _Transient("; ".join(graph.problem_text(p, t, r, always=bool(debug)) for p, t, r in e.problems))
+        listed = "; ".join(graph.problem_text(p, t, r, always=bool(debug)) for p, t, r in e.problems)
+        if any("asyncio" in t or "selectors" in t for _, t, _ in e.problems):
+            listed = "an asyncio event loop is running (it cannot be saved; suspend before or after it): " + listed
+        return None, _Transient(listed)
     try:
         manifest = _manifest(frames, program, stopped, send)
         manifest.update(dumped.manifest)
