@@ -157,6 +157,17 @@ def env(**extra):
     return e
 
 
+def exact_wait(p, limit):
+    """Popen.wait(timeout) polls with sleeps doubling up to 50 ms, which rounds a latency of 32 ms up
+    to 63.5 ms: block in waitpid instead, with a timer that kills a process that hangs."""
+    killer = threading.Timer(limit, p.kill)
+    killer.start()
+    try:
+        return p.wait()
+    finally:
+        killer.cancel()
+
+
 def timed(cmd, cwd, e=None):
     t0 = time.perf_counter()
     p = subprocess.run(cmd, cwd=cwd, env=e or env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -262,7 +273,7 @@ class Bench:
             time.sleep(rng.uniform(0.1, 0.3))
             t0 = time.perf_counter()
             p.send_signal(signal.SIGUSR1)
-            rc = p.wait(60)
+            rc = exact_wait(p, 60)
             t1 = time.perf_counter()
             drain.join()
             err = p.stderr.read()
@@ -338,7 +349,7 @@ class Bench:
                     continue
                 t0 = time.perf_counter()
                 q.send_signal(signal.SIGUSR1)
-                rc = q.wait(120)
+                rc = exact_wait(q, 120)
                 lat = time.perf_counter() - t0
                 err = q.stderr.read()
                 if rc != SUSPENDED:

@@ -181,7 +181,8 @@ def _restore_logging(state, messages):
     messages += ["logging: " + what for what in state["dropped"]]
 
 
-_OWN_PACKAGES = ("suspendable", "suspendable_kernel", "suspendable_repl")
+_OWN_PACKAGES = ("suspendable", "suspendable_kernel", "suspendable_repl", "_suspendable_engine",
+                 "_suspendable_kernel", "_suspendable_format")
 _BUILTIN_DIALECTS = ("excel", "excel-tab", "unix")
 
 
