@@ -41,3 +41,19 @@ def cli(tmp_path, monkeypatch):
 
 def program(name):
     return os.path.join(PROGRAMS, name)
+
+
+def suspended_once(cli, name, workdir, snapshot, env=None, status=0):
+    """Runs programs/NAME (usage: NAME WORKDIR [nosuspend]) uninterrupted, then stopped at its own
+    suspendable.suspend(WORKDIR/SNAPSHOT) and resumed; checks the exit statuses and that the two
+    stdouts together equal the uninterrupted one. Returns (reference, resumed) CompletedProcesses."""
+    reference_dir = workdir / "reference"
+    reference_dir.mkdir(exist_ok=True)
+    reference = cli("run", program(name), reference_dir, "nosuspend", env=env)
+    assert reference.returncode == status, reference.stdout + reference.stderr
+    first = cli("run", program(name), workdir, env=env)
+    assert first.returncode == 75, first.stderr
+    resumed = cli("resume", workdir / snapshot, env=env)
+    assert resumed.returncode == status, resumed.stderr
+    assert first.stdout + resumed.stdout == reference.stdout
+    return reference, resumed

@@ -2,7 +2,7 @@
 
 import os
 
-from conftest import program
+from conftest import program, suspended_once
 
 
 def test_a_csv_job_suspended_twice_gives_the_uninterrupted_output(cli, tmp_path):
@@ -25,11 +25,4 @@ def test_a_csv_job_suspended_twice_gives_the_uninterrupted_output(cli, tmp_path)
 
 
 def test_sets_iterate_in_the_same_order_after_a_resume(cli, tmp_path):
-    env = dict(os.environ, PYTHONHASHSEED="7")
-    reference = cli("run", program("set_order.py"), tmp_path, "nosuspend", env=env)
-    assert reference.returncode == 0, reference.stderr
-    first = cli("run", program("set_order.py"), tmp_path, env=env)
-    assert first.returncode == 75, first.stderr
-    resumed = cli("resume", tmp_path / "sets.snap", env=env)
-    assert resumed.returncode == 0, resumed.stderr
-    assert resumed.stdout == reference.stdout
+    suspended_once(cli, "set_order.py", tmp_path, "sets.snap", env=dict(os.environ, PYTHONHASHSEED="7"))

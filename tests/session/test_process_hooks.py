@@ -5,7 +5,7 @@ stored; a module object made at run time travels by value (graph.py)."""
 
 import os
 
-from conftest import program
+from conftest import program, suspended_once
 
 
 def test_process_hooks_and_containers_survive_two_resumes(cli, tmp_path):
@@ -30,47 +30,22 @@ def test_process_hooks_and_containers_survive_two_resumes(cli, tmp_path):
 
 
 def test_class_hooks_do_not_run_again_and_find_their_globals(cli, tmp_path):
-    reference = cli("run", program("class_hooks.py"), tmp_path, "nosuspend")
-    assert reference.returncode == 0, reference.stderr
-    first = cli("run", program("class_hooks.py"), tmp_path)
-    assert first.returncode == 75, first.stderr
-    resumed = cli("resume", tmp_path / "hooks.snap")
-    assert resumed.returncode == 0, resumed.stderr
-    assert first.stdout + resumed.stdout == reference.stdout
+    _, resumed = suspended_once(cli, "class_hooks.py", tmp_path, "hooks.snap")
     assert resumed.stdout.startswith("{Key(' Alpha'): 1} 1 ['P1', 'P2'] ['A', 'B'] hi 4 True False Meta\n"), \
         resumed.stdout
 
 
 def test_memoized_functions_keep_their_cache(cli, tmp_path):
-    reference = cli("run", program("memoized.py"), tmp_path, "nosuspend")
-    assert reference.returncode == 0, reference.stderr
-    first = cli("run", program("memoized.py"), tmp_path)
-    assert first.returncode == 75, first.stderr
-    resumed = cli("resume", tmp_path / "memo.snap")
-    assert resumed.returncode == 0, resumed.stderr
-    assert first.stdout + resumed.stdout == reference.stdout
+    _, resumed = suspended_once(cli, "memoized.py", tmp_path, "memo.snap")
     assert "loading" not in resumed.stdout  # all three names were loaded before the suspend
 
 
 def test_process_settings_and_tricky_objects_survive(cli, tmp_path):
-    reference = cli("run", program("process_settings.py"), tmp_path, "nosuspend")
-    assert reference.returncode == 0, reference.stderr
-    first = cli("run", program("process_settings.py"), tmp_path)
-    assert first.returncode == 75, first.stderr
-    resumed = cli("resume", tmp_path / "settings.snap")
-    assert resumed.returncode == 0, resumed.stderr
-    assert resumed.stdout == reference.stdout
+    _, resumed = suspended_once(cli, "process_settings.py", tmp_path, "settings.snap")
     assert "Asia/Tokyo ('JST', 'JST') 09:00 JST" in resumed.stdout
 
 
 def test_finalizers_and_memmaps_survive(cli, tmp_path):
-    (tmp_path / "ref").mkdir()
-    reference = cli("run", program("finalizers.py"), tmp_path / "ref", "nosuspend")
-    assert reference.returncode == 0, reference.stderr
+    reference, _ = suspended_once(cli, "finalizers.py", tmp_path, "fin.snap")
     assert "finalized n" in reference.stdout and reference.stdout.endswith("at exit\n"), reference.stdout
-    first = cli("run", program("finalizers.py"), tmp_path)
-    assert first.returncode == 75, first.stderr
-    resumed = cli("resume", tmp_path / "fin.snap")
-    assert resumed.returncode == 0, resumed.stderr
-    assert first.stdout + resumed.stdout == reference.stdout
     assert not list(tmp_path.glob("tmp*")), "a TemporaryDirectory was left behind"
