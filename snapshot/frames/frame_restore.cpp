@@ -658,7 +658,7 @@ py_ref resume_chain(PyObject* frames, PyObject* exc_value, PyObject* send_value,
         if (i > 0 && has_kind(links[static_cast<size_t>(i)].get(), trampoline::link_iterate))
         {
             // the rest of the native consumer: frames its iterator enters link to the caller, whose CALL
-            // it is, as when the consumer ran (a request there waits: the consumer is native again)
+            // it is, as when the consumer ran; a capture there carries this link (iterating_link)
             running[static_cast<size_t>(i)] = nullptr;
             _PyInterpreterFrame* saved = ts->cframe->current_frame;
             ts->cframe->current_frame = owned[static_cast<size_t>(i - 1)].get();
