@@ -129,6 +129,16 @@ PyObject* stack_depths(PyObject*, PyObject* code)
     });
 }
 
+PyObject* plain_layout(PyObject*, PyObject* type)
+{
+    if (!PyType_Check(type))
+    {
+        PyErr_SetString(PyExc_TypeError, "plain_layout() takes a class");
+        return nullptr;
+    }
+    return PyBool_FromLong(frames::plain_layout(reinterpret_cast<PyTypeObject*>(type)));
+}
+
 // frame_info(frame) -> (lasti, stack depth or -1, is_entry, owner): for tests and diagnostics.
 PyObject* frame_info(PyObject*, PyObject* frame)
 {
@@ -796,6 +806,9 @@ PyMethodDef methods[] = {
     {"gen_capture", gen_capture, METH_O, "gen_capture(generator) -> state"},
     {"gen_restore", gen_restore, METH_VARARGS, "gen_restore(fresh_generator, state)"},
     {"stack_depths", stack_depths, METH_O, "stack_depths(code) -> list of depths per code unit (-1: none)"},
+    {"plain_layout", plain_layout, METH_O,
+     "plain_layout(cls) -> True when an instance is only its __dict__ and __slots__ (classes made by class "
+     "statements)"},
     {"frame_info", frame_info, METH_O, "frame_info(frame) -> (lasti, depth, is_entry, owner)"},
     {"make_frame", make_frame, METH_VARARGS, "make_frame(code, globals, lasti) -> a stand-in frame object"},
     {"pairwise_state", pairwise_state, METH_O, "pairwise_state(p) -> (iterator, held element) or None"},

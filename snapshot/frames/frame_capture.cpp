@@ -289,9 +289,4 @@ py_ref capture_chain(PyFrameObject* frame, PyObject* base_code, resume_mode inne
     return check(Py_BuildValue("(NO)", frames.release(), exc));
 }
 
-std::string describe_blocker(PyFrameObject* frame, PyObject* base_code)
-{
-    return chain::walk(frame, base_code, resume_before).blocked;
-}
-
 } // namespace suspendable::frames

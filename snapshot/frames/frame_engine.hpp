@@ -116,8 +116,12 @@ bool request_from_any_thread();
 long capturable_events();
 long deferred_events();
 
-// Description of the native function that makes `frame`'s chain uncapturable ("sorted() called at
-// f.py:12 in work()"); empty if there is none.
+// Why `frame`'s chain cannot be captured now, by the rule the tracer applies (a native function in the
+// way: "sorted() called at f.py:12 in work()", or transient state); empty if it can.
 std::string describe_blocker(PyFrameObject* frame, PyObject* base_code);
+
+// True when every class in type's MRO but object was made by a class statement (type_new): an instance
+// is then entirely its __dict__ and its __slots__ members, and object.__new__ makes an empty one.
+bool plain_layout(PyTypeObject* type);
 
 } // namespace suspendable::frames

@@ -16,11 +16,68 @@
 #include "cpython311.hpp"
 #include "frame_engine.hpp"
 
+#include <structmember.h> // T_OBJECT_EX
+
 #include <algorithm>
 #include <chrono>
 
 namespace suspendable::frames
 {
+
+// type_new gives every class it makes subtype_dealloc, which CPython does not export: read it from one.
+static destructor class_statement_dealloc()
+{
+    static destructor d = []
+    {
+        py_ref t = py_ref::steal(
+            PyObject_CallFunction(reinterpret_cast<PyObject*>(&PyType_Type), "s()N", "_plain", PyDict_New()));
+        if (!t)
+        {
+            PyErr_Clear();
+            return static_cast<destructor>(nullptr);
+        }
+        return reinterpret_cast<PyTypeObject*>(t.get())->tp_dealloc;
+    }();
+    return d;
+}
+
+// The instance size type_new gives k: its base's plus one word per __slots__ member (T_OBJECT_EX) and
+// one for a __weakref__ or unmanaged __dict__ slot it adds. Extension types made from a spec also get
+// subtype_dealloc; their C fields show as a larger size.
+static bool adds_only_slots(PyTypeObject* k)
+{
+    PyTypeObject* base = k->tp_base;
+    if (base == nullptr || k->tp_itemsize != 0)
+        return false;
+    Py_ssize_t size = base->tp_basicsize;
+    for (PyMemberDef* m = k->tp_members; m != nullptr && m->name != nullptr; m++)
+    {
+        if (m->type == T_OBJECT_EX)
+            size += static_cast<Py_ssize_t>(sizeof(PyObject*));
+    }
+    if (k->tp_weaklistoffset > 0 && k->tp_weaklistoffset != base->tp_weaklistoffset)
+        size += static_cast<Py_ssize_t>(sizeof(PyObject*));
+    if (k->tp_dictoffset > 0 && k->tp_dictoffset != base->tp_dictoffset)
+        size += static_cast<Py_ssize_t>(sizeof(PyObject*));
+    return k->tp_basicsize == size;
+}
+
+bool plain_layout(PyTypeObject* type)
+{
+    destructor d = class_statement_dealloc();
+    PyObject* mro = type->tp_mro;
+    if (d == nullptr || mro == nullptr || !PyTuple_Check(mro))
+        return false;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(mro); i++)
+    {
+        auto* k = reinterpret_cast<PyTypeObject*>(PyTuple_GET_ITEM(mro, i));
+        if (k == &PyBaseObject_Type)
+            continue;
+        if (!(k->tp_flags & Py_TPFLAGS_HEAPTYPE) || k->tp_dealloc != d || !adds_only_slots(k))
+            return false;
+    }
+    return true;
+}
 
 namespace
 {
@@ -133,27 +190,8 @@ bool is_transient(PyObject* v, int depth, const chain::walk_result& w)
     return false;
 }
 
-// An object whose __init__ or __new__ is running is half-built. A __reduce__ / __reduce_ex__ /
-// __getstate__ written in Python for complete objects (inspect.Signature.__reduce__ reads
-// self._parameters, enum's __reduce_ex__ needs a registered member) cannot save it, so a chain with such
-// an __init__ (self's type) or __new__ (the class, its first argument) on it is not a safe point until
-// that call returns.
-bool half_built(cpy::iframe* f)
+bool has_python_reduce_hook(PyTypeObject* type)
 {
-    PyCodeObject* co = f->f_code;
-    if (co->co_argcount < 1 || !(co->co_flags & CO_OPTIMIZED))
-        return false;
-    bool init = PyUnicode_CompareWithASCIIString(co->co_name, "__init__") == 0;
-    if (!init && PyUnicode_CompareWithASCIIString(co->co_name, "__new__") != 0)
-        return false;
-    PyObject* first = f->localsplus[0];
-    if (first != nullptr && PyCell_Check(first))
-        first = PyCell_GET(first); // MAKE_CELL wrapped the argument
-    if (first == nullptr)
-        return false;
-    PyTypeObject* type = init ? Py_TYPE(first) : PyType_Check(first) ? reinterpret_cast<PyTypeObject*>(first) : nullptr;
-    if (type == nullptr)
-        return false;
     for (const char* name : {"__reduce__", "__reduce_ex__", "__getstate__"})
     {
         py_ref key = py_ref::steal(PyUnicode_InternFromString(name));
@@ -169,11 +207,55 @@ bool half_built(cpy::iframe* f)
     return false;
 }
 
+// A local or live stack item of `f` (its first argument aside) that is an instance of `type`.
+bool holds_instance(cpy::iframe* f, int depth, PyTypeObject* type)
+{
+    int n = cpy::nlocalsplus(f) + depth;
+    for (int i = 1; i < n; i++)
+    {
+        PyObject* v = f->localsplus[i];
+        if (v != nullptr && PyCell_Check(v))
+            v = PyCell_GET(v);
+        if (v != nullptr && PyObject_TypeCheck(v, type))
+            return true;
+    }
+    return false;
+}
+
+// An object whose __init__ or __new__ is running is half-built. A __reduce__ / __reduce_ex__ /
+// __getstate__ written in Python for complete objects (inspect.Signature.__reduce__ reads
+// self._parameters, enum's __reduce_ex__ needs a registered member) cannot save it. Such a chain is not a
+// safe point until that call returns, except:
+// - __init__ on an object of a plain layout: the snapshot saves `self` as its raw state, bypassing the
+//   hooks (graph.py, half_built), which is exactly what the resumed __init__ goes on filling;
+// - __new__ (the class is its first argument) while none of its locals is an instance of the class:
+//   nothing is built yet (Enum.__new__ calling _missing_, a lookup) or it was already handed back.
+bool half_built(cpy::iframe* f, int depth)
+{
+    PyCodeObject* co = f->f_code;
+    if (co->co_argcount < 1 || !(co->co_flags & CO_OPTIMIZED))
+        return false;
+    bool init = PyUnicode_CompareWithASCIIString(co->co_name, "__init__") == 0;
+    if (!init && PyUnicode_CompareWithASCIIString(co->co_name, "__new__") != 0)
+        return false;
+    PyObject* first = f->localsplus[0];
+    if (first != nullptr && PyCell_Check(first))
+        first = PyCell_GET(first); // MAKE_CELL wrapped the argument
+    if (first == nullptr)
+        return false;
+    PyTypeObject* type = init ? Py_TYPE(first) : PyType_Check(first) ? reinterpret_cast<PyTypeObject*>(first) : nullptr;
+    if (type == nullptr || !has_python_reduce_hook(type))
+        return false;
+    if (init)
+        return !plain_layout(type);
+    return holds_instance(f, depth, type);
+}
+
 std::string transient_state(const chain::walk_result& w)
 {
     for (const chain::frame_view& v : w.frames)
     {
-        if (half_built(v.frame))
+        if (half_built(v.frame, v.depth))
             return "frame " + chain::location(v.frame, v.lasti) + " builds an object its __reduce__ cannot save yet";
         int n = cpy::nlocalsplus(v.frame) + v.depth;
         for (int i = 0; i < n; i++)
@@ -357,6 +439,11 @@ void disarm()
 bool armed() { return state().armed; }
 
 bool request_from_any_thread() { return Py_AddPendingCall(pending_arm, nullptr) == 0; }
+
+std::string describe_blocker(PyFrameObject* frame, PyObject* base_code)
+{
+    return why_not_capturable(frame, base_code);
+}
 
 long capturable_events() { return state().capturable; }
 long deferred_events() { return state().deferred; }

@@ -38,40 +38,16 @@ def under_import(frame):
     return False
 
 
-FRAME_OWNED_BY_THREAD, FRAME_OWNED_BY_FRAME_OBJECT = 0, 2  # pycore_frame.h (3.11)
-
-
-def holds_frame(frame):
-    """The engine's transient-state rule (safe_point.cpp), approximated from locals only: a frame object
-    is saveable when its frame finished or is one of the chain's own frames."""
-    chain = []
-    f = frame
-    while f is not None:
-        chain.append(f)
-        if f.f_code is code:
-            break
-        f = f.f_back
-    for f in chain:
-        for name, v in f.f_locals.items():
-            if not isinstance(v, types.FrameType):
-                continue
-            owner = engine.frame_info(v)[3]
-            if owner == FRAME_OWNED_BY_FRAME_OBJECT or owner == FRAME_OWNED_BY_THREAD and any(v is c for c in chain):
-                continue
-            return "holds a frame object: local %r of %s()" % (name, f.f_code.co_qualname)
-    return None
-
-
 def tracer(frame, event, arg):
     if event == "call" and under_import(frame):
         return None
     if event == "line":
         counts[0] += 1
-        why = engine.describe_blocker(frame, code) or holds_frame(frame)
+        why = engine.describe_blocker(frame, code)
         if why is None:
             counts[1] += 1
         else:
-            tally[why if os.environ.get("BLOCKERS_FULL") else re.sub(r" called at .*| at \S+:\d+ in \S+", "", why)] += 1
+            tally[why if os.environ.get("BLOCKERS_FULL") else re.sub(r" called at .*| at \S+:\d+ in \S+|^frame \S+ ", "", why)] += 1
     return tracer
 
 

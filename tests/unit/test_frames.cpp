@@ -308,4 +308,39 @@ TEST_F(frames, tracer_callback_sees_a_capturable_chain)
         "assert frames_[1][6] == 0 and frames_[0][6] == 1, frames_  # innermost before its instruction\n");
 }
 
+// An object whose __init__ runs is half-built: a class's Python __getstate__ cannot save it, so the chain
+// waits unless the layout is plain (graph.py then saves the raw state); __new__ only while it holds an
+// instance of its class.
+TEST_F(frames, half_built_objects_block_only_what_cannot_be_saved_raw)
+{
+    run("import random, threading\n"
+        "seen = {}\n"
+        "def probe(key):\n"
+        "    seen[key] = E.describe_blocker(sys._getframe(1), work.__code__)\n"
+        "class Plain:\n"
+        "    def __init__(self):\n"
+        "        self.lock = threading.Lock()\n"
+        "        probe('plain')\n"
+        "    def __getstate__(self):\n"
+        "        return {}\n"
+        "class Native(random.Random):\n"
+        "    def __init__(self):\n"
+        "        probe('native')\n"
+        "        super().__init__(1)\n"
+        "class Lookup:\n"
+        "    def __new__(cls, made=None):\n"
+        "        probe('lookup')\n"
+        "        obj = object.__new__(cls)\n"
+        "        probe('new')\n"
+        "        return obj\n"
+        "    def __reduce__(self):\n"
+        "        return (Lookup, ())\n"
+        "def work():\n"
+        "    Plain(); Native(); Lookup()\n"
+        "work()\n"
+        "assert E.plain_layout(Plain) and not E.plain_layout(Native) and not E.plain_layout(dict)\n"
+        "assert seen['plain'] is None and seen['lookup'] is None, seen\n"
+        "assert 'builds an object' in seen['native'] and 'builds an object' in seen['new'], seen\n");
+}
+
 } // namespace

@@ -7,16 +7,19 @@ What travels how is decided in one place, ``Pickler.reducer_override`` (in this 
 
 1. placeholders the caller asked for (``dumps(..., placeholders={id(obj): "global 'db'"})``): an
    ``Unsaved`` object that raises ``UnsavedObjectError`` naming what it was when it is used;
-2. user registrations (``register(type, save_fn, restore_fn)``): ``restore_fn(save_fn(obj))`` at load;
+2. objects whose ``__init__`` is running on the captured chain (``half_built``): their raw state (``__dict__``
+   and ``__slots__`` members), bypassing a ``__reduce__``/``__getstate__`` written for complete objects;
+   the engine lets such a chain be captured only when the class's layout is plain (``plain_layout``);
+3. user registrations (``register(type, save_fn, restore_fn)``): ``restore_fn(save_fn(obj))`` at load;
    ``save_fn``'s result goes through this same pickler; the registrations themselves travel in the
    snapshot (``registrations()`` / ``restore_registrations()``);
-3. by reference (looked up again at resume): modules (re-imported by name), importable module-level
+4. by reference (looked up again at resume): modules (re-imported by name), importable module-level
    functions and classes (plain pickle's GLOBAL, so a missing name fails the resume with its name), the
    program's namespace, ``__main__``, module ``__dict__``s, the standard streams (they become the new
    process's streams), module-level singletons (``dataclasses.MISSING``, the ``random`` module's
    generator) and, as a last resort, any object that cannot be pickled otherwise but is an attribute of
    an imported module (``from numpy import *`` brings PyCapsules into the namespace);
-4. by value, with a reducer from the ``_REDUCERS`` table (keyed by exact type) or ``_SUBCLASS_REDUCERS``:
+5. by value, with a reducer from the ``_REDUCERS`` table (keyed by exact type) or ``_SUBCLASS_REDUCERS``:
    * code objects by ``marshal`` (version-locked: the snapshot records the bytecode magic);
    * functions, lambdas and closures whose globals are the program's namespace, or that cannot be
      imported by name; they are rebuilt with the SAME globals dict the restored frames use
@@ -43,7 +46,7 @@ What travels how is decided in one place, ``Pickler.reducer_override`` (in this 
      non-contiguous slices are not copied); base arrays go out-of-band through protocol 5's
      ``buffer_callback`` (numpy's own reducer), like any other ``PickleBuffer`` (pandas blocks too);
      only arrays of objects travel in-band;
-5. everything else as plain pickle does (``__reduce_ex__(5)``, ``copyreg.dispatch_table``).
+6. everything else as plain pickle does (``__reduce_ex__(5)``, ``copyreg.dispatch_table``).
 
 What cannot be saved is found by ``find_unpicklable`` / ``find_unpicklable_objects``: EVERY reachable
 object that does not pickle, each with its path (``frame work() local 'sock'``, ``global 'cfg'['conns'][1]``,
@@ -572,6 +575,29 @@ def _apply_state(obj, state):
         setattr(obj, key, value)
 
 
+def _raw_instance(cls):
+    return object.__new__(cls)
+
+
+def _set_raw_state(obj, state):
+    # Through the C descriptors and the dict itself: the class's __setattr__ and __setstate__ are for
+    # complete objects (a frozen dataclass refuses, a slots dataclass expects every field).
+    attrs, members = state
+    if attrs:
+        object.__getattribute__(obj, "__dict__").update(attrs)
+    for name, value in (members or {}).items():
+        _member(type(obj), name).__set__(obj, value)
+
+
+def _member(cls, name):
+    """The __slots__ member descriptor `name` of cls, as attribute lookup finds it (the most derived)."""
+    for klass in cls.__mro__:
+        d = vars(klass).get(name)
+        if type(d) is types.MemberDescriptorType:
+            return d
+    raise AttributeError(f"{cls.__qualname__} has no slot {name!r}")
+
+
 def _fill_container(obj, packed):
     # The items go in through the container's C methods: a Python __setitem__ / append / extend
     # already did its work on them (Prices.__setitem__ converting euros to cents must not run twice).
@@ -885,10 +911,11 @@ class Pickler(pickle.Pickler):
     ``placeholders`` maps ``id(obj)`` to a description (``"global 'db'"``) of objects to save as
     ``Unsaved`` placeholders (the caller keeps the objects alive while dumping)."""
 
-    def __init__(self, file, ns, buffer_callback=None, placeholders=None):
+    def __init__(self, file, ns, buffer_callback=None, placeholders=None, raw=frozenset()):
         super().__init__(file, protocol=5, buffer_callback=buffer_callback)
         self.ns = ns
         self.placeholders = placeholders if placeholders is not None else {}
+        self.raw = raw  # ids of half-built objects (see half_built)
         self.main_module = sys.modules.get("__main__")
         # Module namespaces (globals of library functions saved by value) travel by module name.
         self.module_dicts = {id(m.__dict__): name for name, m in list(sys.modules.items())
@@ -936,6 +963,8 @@ class Pickler(pickle.Pickler):
     # ------------------------------------------------------------ the policy
     def reducer_override(self, obj):
         t = type(obj)
+        if self.raw and id(obj) in self.raw:
+            return self._reduce_raw(obj, t)
         # Fast path: a type whose instances got nothing but plain pickle's reduction (marked below) skips
         # the policy's type checks; the per-object ones (placeholders, streams, singletons) still apply.
         if t in self._plain_types and not self.placeholders and id(obj) not in self.streams \
@@ -972,6 +1001,23 @@ class Pickler(pickle.Pickler):
                 not (t.__module__ == "__main__" and _custom_new(t)):
             self._plain_types.add(t)
         return rv
+
+    def _reduce_raw(self, obj, t):
+        if self.placeholders and id(obj) in self.placeholders:
+            return Unsaved, (_type_name(obj), self.placeholders[id(obj)], None)
+        try:
+            attrs = object.__getattribute__(obj, "__dict__")
+        except AttributeError:
+            attrs = None
+        members = {}
+        for klass in t.__mro__:
+            for name, d in vars(klass).items():
+                if type(d) is types.MemberDescriptorType and name not in members and _member(t, name) is d:
+                    try:
+                        members[name] = d.__get__(obj, klass)
+                    except AttributeError:  # not assigned yet
+                        pass
+        return _raw_instance, (t,), (attrs and dict(attrs), members or None), None, None, _set_raw_state
 
     def _reduce_other(self, obj, t):
         """Plain pickle's way (copyreg.dispatch_table, __reduce_ex__), with two rescues: a by-value class
@@ -1506,11 +1552,31 @@ class Unpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"unknown persistent reference {pid!r}")
 
 
-def dumps(obj, ns, buffer_callback=None, placeholders=None):
+_CO_OPTIMIZED = 0x0001  # Include/cpython/code.h
+
+
+def half_built(frames):
+    """ids of the objects whose __init__ is running in `frames` (the engine's frame tuples) and whose class
+    has a Python __reduce__ / __reduce_ex__ / __getstate__: those hooks expect a complete object. The
+    engine captured the chain only because the class's layout is plain (safe_point.cpp, half_built)."""
+    ids = set()
+    for func, code, lasti, localsplus, *_ in frames or ():
+        if code.co_name != "__init__" or code.co_argcount < 1 or not code.co_flags & _CO_OPTIMIZED:
+            continue
+        obj = cell_value(localsplus[0])
+        t = type(obj)
+        if obj is not NULL and _engine.plain_layout(t) and \
+                any(_python_override(t, name) for name in ("__reduce__", "__reduce_ex__", "__getstate__")):
+            ids.add(id(obj))
+    return frozenset(ids)
+
+
+def dumps(obj, ns, buffer_callback=None, placeholders=None, raw=frozenset()):
     """Pickles `obj` (protocol 5). `buffer_callback` receives the out-of-band buffers (numpy arrays...);
-    `placeholders` ({id(obj): description}) saves those objects as ``Unsaved`` placeholders."""
+    `placeholders` ({id(obj): description}) saves those objects as ``Unsaved`` placeholders; `raw`
+    (``half_built``) those as their raw state."""
     out = io.BytesIO()
-    pickler = Pickler(out, ns, buffer_callback=buffer_callback, placeholders=placeholders)
+    pickler = Pickler(out, ns, buffer_callback=buffer_callback, placeholders=placeholders, raw=raw)
     pickler.dump(obj)
     pickler.dump_set_layouts()
     return out.getbuffer()
@@ -1602,9 +1668,10 @@ class Probe:
     """Tells whether one object pickles (nothing is kept; buffers are not copied). Objects already
     reported are pickled as placeholders, so a container is only blamed for its own failure."""
 
-    def __init__(self, ns):
+    def __init__(self, ns, raw=frozenset()):
         self.reported = {}
-        self.pickler = Pickler(_NullSink(), ns, buffer_callback=lambda buffer: None, placeholders=self.reported)
+        self.pickler = Pickler(_NullSink(), ns, buffer_callback=lambda buffer: None, placeholders=self.reported,
+                               raw=raw)
 
     def why_not(self, obj):
         self.pickler.clear_memo()
@@ -1709,13 +1776,13 @@ def slot_names(code):
         list(code.co_freevars)
 
 
-def find_unpicklable_objects(roots, ns, limit=50):
+def find_unpicklable_objects(roots, ns, limit=50, raw=frozenset()):
     """EVERY object reachable from ``roots`` (``(path, obj)`` pairs) that does not pickle, as
     ``[(path, type name, reason, obj)]``; an object is named at the first path that reaches it. A
     container is named only if it fails by itself once the objects found inside it are set aside, so
     ``dumps(..., placeholders={id(obj): path for path, _, _, obj in result})`` then succeeds (unless the
     `limit` was reached)."""
-    probe = Probe(ns)
+    probe = Probe(ns, raw)
     problems = []
     verdict = {}  # id -> True (fails) / False (pickles, or being looked at: cycles)
     alive = []    # keeps temporary children alive, so their ids stay unique

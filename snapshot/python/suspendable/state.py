@@ -610,19 +610,20 @@ def dump(ns, globals_, frames=None, exc=None, send=None, *, skip_unsaveable=Fals
     }
     buffers = []
     skipped = []
+    raw = graph.half_built(frames)
     try:
-        data = graph.dumps(payload, ns, buffer_callback=buffers.append)
+        data = graph.dumps(payload, ns, buffer_callback=buffers.append, raw=raw)
     except Exception as e:  # noqa: BLE001 - find and name everything that cannot be saved
         problems = graph.find_unpicklable_objects(
             diagnostic_roots(frames, exc, globals_) + [("process state", payload["process"]),
-                                                       ("on_resume hooks", payload["hooks"])], ns)
+                                                       ("on_resume hooks", payload["hooks"])], ns, raw=raw)
         if not problems:
             raise graph.UnpicklableError([("session", type(e).__name__, str(e))]) from None
         if not skip_unsaveable:
             raise graph.UnpicklableError([p[:3] for p in problems]) from None
         placeholders = {id(obj): path for path, _, _, obj in problems}
         buffers.clear()
-        data = graph.dumps(payload, ns, buffer_callback=buffers.append, placeholders=placeholders)
+        data = graph.dumps(payload, ns, buffer_callback=buffers.append, placeholders=placeholders, raw=raw)
         skipped = [(path, type_name, reason) for path, type_name, reason, _ in problems]
     manifest = modules_manifest(bundle_modules)
     manifest.update(_location_state())
