@@ -49,3 +49,8 @@ def test_finalizers_and_memmaps_survive(cli, tmp_path):
     reference, _ = suspended_once(cli, "finalizers.py", tmp_path, "fin.snap")
     assert "finalized n" in reference.stdout and reference.stdout.endswith("at exit\n"), reference.stdout
     assert not list(tmp_path.glob("tmp*")), "a TemporaryDirectory was left behind"
+
+
+def test_context_variables_keep_their_values(cli, tmp_path):
+    _, resumed = suspended_once(cli, "context_vars.py", tmp_path, "ctx.snap")
+    assert "2 r-7 ada 3 ada unset" in resumed.stdout, resumed.stdout

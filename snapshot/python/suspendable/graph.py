@@ -34,6 +34,8 @@ What travels how is decided in one place, ``Pickler.reducer_override`` (in this 
      frames become stand-ins with the same code, globals and position);
    * regular open files are reopened at the same position (never truncated);
    * ``csv`` readers and writers (with their file), ``struct.Struct``, ``re.finditer`` iterators;
+   * ``contextvars.ContextVar`` with its value in the running context (set again at load; a library's
+     variable by reference) and ``contextvars.Context`` objects (their items);
    * locks (``threading.Lock``, ``RLock``, hence ``Condition``, ``Event``, ``queue.Queue``, logging
      handlers) come back held as they were, by the resuming thread (only the main thread runs Python
      code while a session is saved); ``threading.local`` keeps the main thread's attributes; the main
@@ -58,6 +60,7 @@ import _thread
 import abc
 import collections
 import collections.abc
+import contextvars
 import copyreg
 import csv
 import dataclasses
@@ -413,6 +416,27 @@ def _dict_view(d, kind):
 
 def _module_attribute(module, name):
     return getattr(importlib.import_module(module), name)
+
+
+def _make_context_var(name, default, value):
+    var = contextvars.ContextVar(name) if default is NULL else contextvars.ContextVar(name, default=default)
+    if value is not NULL:
+        var.set(value)
+    return var
+
+
+def _context_var_at(module, name, value):
+    var = _module_attribute(module, name)
+    if value is not NULL:
+        var.set(value)
+    return var
+
+
+def _make_context(items):
+    ctx = contextvars.Context()
+    for var, value in items:
+        ctx.run(var.set, value)
+    return ctx
 
 
 def _make_cell():
@@ -1394,6 +1418,23 @@ class Pickler(pickle.Pickler):
             return _make_generator_shell, (func,)
         return _make_generator_shell, (func,), state, None, None, _restore_generator
 
+    def _reduce_context_var(self, var):
+        # The variable with its value in the running context, which the resumed program runs in too:
+        # var.set() at load. A library's variable (a module attribute) is looked up again by name.
+        current = contextvars.copy_context()
+        value = current[var] if var in current else NULL
+        where = self._module_attribute(var)
+        if where is not None:
+            return _context_var_at, (*where, value)
+        try:
+            default = contextvars.Context().run(var.get)  # unset there: the default, if any
+        except LookupError:
+            default = NULL
+        return _make_context_var, (var.name, default, value)
+
+    def _reduce_context(self, ctx):
+        return _make_context, (list(ctx.items()),)
+
     def _reduce_exception(self, exc):
         attrs = getattr(exc, "__dict__", None) or None
         state = (attrs, exc.__context__, exc.__cause__, exc.__suppress_context__, exc.__traceback__)
@@ -1467,6 +1508,8 @@ _REDUCERS = {
     _thread._local: Pickler._reduce_thread_local,
     struct.Struct: Pickler._reduce_struct,
     type(re.compile("").scanner("")): Pickler._reduce_scanner,
+    contextvars.ContextVar: Pickler._reduce_context_var,
+    contextvars.Context: Pickler._reduce_context,
 }
 _CSV_WRITER = type(csv.writer(io.StringIO()))
 _REDUCERS[_CSV_WRITER] = _REDUCERS[type(csv.reader(()))] = Pickler._reduce_csv
