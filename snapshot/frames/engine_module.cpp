@@ -4,8 +4,8 @@
 #include "frames/cpython311.hpp"
 #include "frames/frame_engine.hpp"
 
-#include <stdexcept>
 #include <cstring>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -650,6 +650,43 @@ PyObject* scanner_set(PyObject*, PyObject* args)
     return py_ref::borrow(Py_True).release();
 }
 
+// os.scandir() iterators (Modules/posixmodule.c ScandirIterator) keep an open DIR* until they are
+// exhausted or closed, then NULL. 3.11 layout (Linux), trusted only with its type name and size and
+// path_t's function name, which scandir() sets.
+struct path_311
+{
+    const char* function_name;
+    const char* argument_name;
+    int nullable;
+    int allow_fd;
+    const wchar_t* wide;
+    const char* narrow;
+    int fd;
+    Py_ssize_t length;
+    PyObject* object;
+    PyObject* cleanup;
+};
+
+struct scandir_iterator_311
+{
+    PyObject_HEAD path_311 path;
+    void* dirp;
+    int fd;
+};
+
+// scandir_closed(it) -> True once the iterator let its directory go (exhausted or closed), False while
+// it reads it, None if it is not a 3.11 ScandirIterator.
+PyObject* scandir_closed(PyObject*, PyObject* it)
+{
+    if (std::string(Py_TYPE(it)->tp_name) != "posix.ScandirIterator" ||
+        Py_TYPE(it)->tp_basicsize != static_cast<Py_ssize_t>(sizeof(scandir_iterator_311)))
+        return none();
+    const auto* si = reinterpret_cast<const scandir_iterator_311*>(it);
+    if (si->path.function_name == nullptr || std::strcmp(si->path.function_name, "scandir") != 0)
+        return none();
+    return PyBool_FromLong(si->dirp == nullptr);
+}
+
 // itertools.pairwise has no pickle support in 3.11; its state is (it, old) in Modules/itertoolsmodule.c.
 // The 3.11 layout is mirrored and checked by type name and tp_basicsize before any access.
 struct pairwise_311
@@ -806,6 +843,8 @@ PyMethodDef methods[] = {
     {"gen_capture", gen_capture, METH_O, "gen_capture(generator) -> state"},
     {"gen_restore", gen_restore, METH_VARARGS, "gen_restore(fresh_generator, state)"},
     {"stack_depths", stack_depths, METH_O, "stack_depths(code) -> list of depths per code unit (-1: none)"},
+    {"scandir_closed", scandir_closed, METH_O,
+     "scandir_closed(it) -> whether an os.scandir() iterator is done with its directory, or None"},
     {"plain_layout", plain_layout, METH_O,
      "plain_layout(cls) -> True when an instance is only its __dict__ and __slots__ (classes made by class "
      "statements)"},

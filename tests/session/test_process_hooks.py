@@ -54,3 +54,8 @@ def test_finalizers_and_memmaps_survive(cli, tmp_path):
 def test_context_variables_keep_their_values(cli, tmp_path):
     _, resumed = suspended_once(cli, "context_vars.py", tmp_path, "ctx.snap")
     assert "2 r-7 ada 3 ada unset" in resumed.stdout, resumed.stdout
+
+
+def test_directory_walks_resume(cli, tmp_path):
+    _, resumed = suspended_once(cli, "walk_tree.py", tmp_path, "walk.snap")
+    assert "gone is gone" in resumed.stdout and "tree/c h 4" in resumed.stdout, resumed.stdout

@@ -34,6 +34,8 @@ What travels how is decided in one place, ``Pickler.reducer_override`` (in this 
      frames become stand-ins with the same code, globals and position);
    * regular open files are reopened at the same position (never truncated);
    * ``csv`` readers and writers (with their file), ``struct.Struct``, ``re.finditer`` iterators;
+   * ``os.DirEntry`` (found again in its directory at load, else a stand-in with its saved name, path and
+     type) and finished ``os.scandir()`` iterators, so ``os.walk`` and ``Path.rglob`` loops are saved;
    * ``contextvars.ContextVar`` with its value in the running context (set again at load; a library's
      variable by reference) and ``contextvars.Context`` objects (their items);
    * locks (``threading.Lock``, ``RLock``, hence ``Condition``, ``Event``, ``queue.Queue``, logging
@@ -437,6 +439,67 @@ def _make_context(items):
     for var, value in items:
         ctx.run(var.set, value)
     return ctx
+
+
+def _closed_scandir():
+    it = os.scandir(os.sep)
+    it.close()
+    return it
+
+
+_DIR_SCANS = {}  # parent directory -> {name: DirEntry}, while one snapshot loads (see loads)
+
+
+def _dir_entry(path, name, saved):
+    """The entry `name` of its directory as a new scan finds it (the real os.DirEntry, whose stat() cache
+    starts empty), else a stand-in that answers from what was saved."""
+    sep = os.fsencode(os.sep) if isinstance(path, bytes) else os.sep
+    parent = path[:-len(name)] if name and path.endswith(name) else path[:0]
+    if len(parent) > 1 and parent.endswith(sep):
+        parent = parent[:-1]
+    if parent:  # empty: scanned through a file descriptor, which this process does not have
+        entries = _DIR_SCANS.get(parent)
+        if entries is None:
+            try:
+                with os.scandir(parent) as it:
+                    entries = {e.name: e for e in it}
+            except OSError:
+                entries = {}
+            _DIR_SCANS[parent] = entries
+        found = entries.get(name)
+        if found is not None and found.path == path:
+            return found
+    return _SavedDirEntry(path, name, saved)
+
+
+class _SavedDirEntry:
+    """An os.DirEntry whose file was not found again at resume: its name, path and type as saved;
+    stat() asks the file system (FileNotFoundError if it is gone)."""
+
+    def __init__(self, path, name, saved):
+        self.path, self.name = path, name
+        self._saved = saved  # (is_dir, is_file, is_symlink, inode), following symlinks for the first two
+
+    def is_dir(self, *, follow_symlinks=True):
+        return bool(self._saved[0] if follow_symlinks else self._saved[0] and not self._saved[2])
+
+    def is_file(self, *, follow_symlinks=True):
+        return bool(self._saved[1] if follow_symlinks else self._saved[1] and not self._saved[2])
+
+    def is_symlink(self):
+        return bool(self._saved[2])
+
+    def inode(self):
+        return self._saved[3]
+
+    def stat(self, *, follow_symlinks=True):
+        return os.stat(self.path, follow_symlinks=follow_symlinks)
+
+    def __fspath__(self):
+        return self.path
+
+    def __repr__(self):
+        return f"<DirEntry {self.name!r}>"
 
 
 def _make_cell():
@@ -1432,6 +1495,21 @@ class Pickler(pickle.Pickler):
             default = NULL
         return _make_context_var, (var.name, default, value)
 
+    def _reduce_scandir(self, it):
+        if _engine.scandir_closed(it):
+            return _closed_scandir, ()
+        raise TypeError("an os.scandir() iterator in progress cannot be saved: its place in the directory "
+                        "is the operating system's (iterate over sorted(os.scandir(...)) instead)")
+
+    def _reduce_dir_entry(self, entry):
+        def probe(check):
+            try:
+                return check()
+            except OSError:
+                return None
+        saved = (probe(entry.is_dir), probe(entry.is_file), probe(entry.is_symlink), probe(entry.inode))
+        return _dir_entry, (entry.path, entry.name, saved)
+
     def _reduce_context(self, ctx):
         return _make_context, (list(ctx.items()),)
 
@@ -1510,7 +1588,10 @@ _REDUCERS = {
     type(re.compile("").scanner("")): Pickler._reduce_scanner,
     contextvars.ContextVar: Pickler._reduce_context_var,
     contextvars.Context: Pickler._reduce_context,
+    os.DirEntry: Pickler._reduce_dir_entry,
 }
+with os.scandir(os.sep) as _scandir_it:
+    _REDUCERS[type(_scandir_it)] = Pickler._reduce_scandir
 _CSV_WRITER = type(csv.writer(io.StringIO()))
 _REDUCERS[_CSV_WRITER] = _REDUCERS[type(csv.reader(()))] = Pickler._reduce_csv
 _REDUCERS.update({view_type: Pickler._reduce_dict_view for view_type in _DICT_VIEWS})
@@ -1630,6 +1711,7 @@ def loads(data, ns, buffers=None):
     them again if the load fails."""
     journal = []
     _journals.append(journal)
+    _DIR_SCANS.clear()
     try:
         stream = io.BytesIO(data)
         unpickler = Unpickler(stream, ns, buffers=buffers)
@@ -1647,6 +1729,7 @@ def loads(data, ns, buffers=None):
         raise
     finally:
         _journals.pop()
+        _DIR_SCANS.clear()
 
 
 # ---------------------------------------------------------------- early bindings of the namespace
