@@ -415,6 +415,24 @@ def test_a_restarted_kernel_restores_its_namespace_by_itself(fresh_kernel):
     assert not _restore_message(fresh_kernel.ok("print('again')")), "the message is shown once"
 
 
+def test_restored_functions_keep_their_cell_source_next_to_the_new_cells(fresh_kernel):
+    # The old kernel's cell [1] and the new kernel's cell [1] are different sources: each function's
+    # traceback and inspect.getsource show its own.
+    fresh_kernel.ok("def old_fn(x):\n    y = x * 2\n    raise ValueError(f'old {y}')\n")
+    fresh_kernel.restart()
+    fresh_kernel.ok("def new_fn():\n    z = 1\n    raise KeyError('new')\n")  # restores old_fn too
+    for call, line, other in (("old_fn(4)", "raise ValueError(f'old {y}')", "raise KeyError('new')"),
+                              ("new_fn()", "raise KeyError('new')", "raise ValueError(f'old {y}')")):
+        failed = fresh_kernel.execute(call)
+        assert failed.error, failed.describe()
+        tb = strip_ansi("\n".join(failed.error["traceback"]))
+        assert line in tb and other not in tb, tb
+        assert re.search(r"Cell In ?\[1\], line 3", tb), tb
+    assert fresh_kernel.eval_text("__import__('inspect').getsource(old_fn).splitlines()[1].strip()") == \
+        "'y = x * 2'"
+    assert fresh_kernel.eval_text("__import__('inspect').getsource(new_fn).splitlines()[1].strip()") == "'z = 1'"
+
+
 def test_a_restart_with_a_big_session_exits_at_once_and_restores_it(fresh_kernel):
     # 800 MB takes seconds to write: the kernel hands the save to a child and exits by itself inside
     # Jupyter's shutdown wait (not terminated by the client); the new kernel waits for the save.

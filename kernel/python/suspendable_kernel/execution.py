@@ -1,4 +1,4 @@
-"""Cell execution. Each cell is compiled by the kernel into ONE code object named <cell-N> (its source
+"""Cell execution. Each cell is compiled by the kernel into ONE code object named <cell-N-TAG> (its source
 registered in linecache, so tracebacks show the lines) and run with exec(): the cell's module frame is
 the base frame the snapshot engine captures from. IPython's input transformers still handle %magic,
 %%cell magic, !cmd and obj?; the value of the last expression goes to sys.displayhook (via display_last.show)."""
@@ -6,6 +6,8 @@ import __future__
 import ast
 import io
 import linecache
+import re
+import secrets
 import sys
 import tokenize
 import warnings
@@ -24,15 +26,36 @@ CO_COROUTINE = 0x0080
 
 _silent_runs = 0
 
+# This kernel process's part of cell file names. A session resumed in another kernel brings its functions,
+# frames and linecache sources under their old names: by execution count alone, the old cell [3] and this
+# kernel's cell [3] would share one linecache entry, and tracebacks and inspect.getsource of restored
+# functions would show whichever cell was registered last.
+KERNEL_TAG = secrets.token_hex(3)
+_NUMBERED = re.compile(r"<cell-(\d+)-[0-9a-f]+>")
+
 
 def cell_filename(count, store_history):
-    """<cell-N> for cells that get an execution count; silent ones get their own names so they never
+    """<cell-N-TAG> for cells that get an execution count; silent ones get their own names so they never
     overwrite the linecache source of a numbered cell."""
     global _silent_runs
     if store_history:
-        return f"<cell-{count}>"
+        return f"<cell-{count}-{KERNEL_TAG}>"
     _silent_runs += 1
-    return f"<cell-silent-{_silent_runs}>"
+    return f"<cell-silent-{_silent_runs}-{KERNEL_TAG}>"
+
+
+def cell_number(filename):
+    """N of a numbered cell's file name (this kernel's or a restored session's), else None."""
+    match = _NUMBERED.fullmatch(str(filename))
+    return int(match.group(1)) if match else None
+
+
+def register_restored_cells(filenames, shell):
+    """Restored cells' names, so IPython's tracebacks say "Cell In[N]" for them as for this kernel's."""
+    for name in filenames:
+        number = cell_number(name)
+        if number is not None:
+            shell.compile._filename_map.setdefault(name, number)
 
 
 def register_source(filename, source):

@@ -481,8 +481,9 @@ def suspend_idle(request):
 
 def frame_place(where):
     """'train() at line 36 of cell [1]' - where a frame stopped, in the user's terms."""
-    match = re.fullmatch(r"<cell-(\d+)>", str(where.get("file", "")))
-    place = f"line {where['line']} of cell [{match.group(1)}]" if match else f"{where['file']}:{where['line']}"
+    from .execution import cell_number  # execution imports this module
+    number = cell_number(where.get("file", ""))
+    place = f"line {where['line']} of cell [{number}]" if number is not None else f"{where['file']}:{where['line']}"
     function = where.get("function") or "<module>"
     return place if function == "<module>" else f"{function}() at {place}"
 
@@ -631,6 +632,8 @@ def _load(path, show_progress=True):
             payload = state.load(manifest, data, buffers, _state.shell.user_ns)
     except Exception as e:  # noqa: BLE001 - unreadable, tampered, other Python: say why, stay alive
         raise SuspendError(f"cannot resume {path}: {e}") from None
+    from .execution import register_restored_cells  # execution imports this module
+    register_restored_cells(payload.get("linecache") or {}, _state.shell)
     _state.shell.user_ns.update(payload["globals"])
     payload["warnings"] += state.run_resume_hooks(payload)
     return manifest, payload
