@@ -59,3 +59,9 @@ def test_context_variables_keep_their_values(cli, tmp_path):
 def test_directory_walks_resume(cli, tmp_path):
     _, resumed = suspended_once(cli, "walk_tree.py", tmp_path, "walk.snap")
     assert "gone is gone" in resumed.stdout and "tree/c h 4" in resumed.stdout, resumed.stdout
+
+
+def test_atexit_handlers_run_after_a_resume(cli, tmp_path):
+    reference, resumed = suspended_once(cli, "exit_handlers.py", tmp_path, "exit.snap")
+    assert "at exit: summary 55\nat exit: builtin print with args\nat exit: decorated 6\n" in reference.stdout
+    assert resumed.stdout.endswith(reference.stdout[reference.stdout.index("step 3"):])

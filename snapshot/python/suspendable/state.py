@@ -203,10 +203,50 @@ _BASELINE_SIGNALS = _signal_handlers()
 _BASELINE_EXCEPTHOOK = sys.excepthook
 
 
+# The atexit module cannot list its handlers. Those registered after this module is imported - before
+# any program code runs: `suspendable run`, the kernel and the REPL import it first - are tracked by
+# wrapping atexit.register / unregister; they travel with the session and are registered again at
+# resume, unless the resuming process registered the same one already (a library imported again).
+_atexit_handlers = []  # (func, args, kwargs), in registration order
+
+
+def _track_atexit():
+    import atexit
+    register, unregister = atexit.register, atexit.unregister
+    if getattr(register, "_suspendable_tracked", False):
+        return
+
+    def tracked_register(func, *args, **kwargs):
+        result = register(func, *args, **kwargs)
+        _atexit_handlers.append((func, args, kwargs))
+        return result
+
+    def tracked_unregister(func):
+        unregister(func)
+        _atexit_handlers[:] = [h for h in _atexit_handlers if h[0] != func]
+
+    for wrapper, original in ((tracked_register, register), (tracked_unregister, unregister)):
+        wrapper.__name__, wrapper.__qualname__, wrapper.__doc__ = original.__name__, original.__name__, original.__doc__
+        wrapper.__module__ = "atexit"
+    tracked_register._suspendable_tracked = True
+    atexit.register, atexit.unregister = tracked_register, tracked_unregister
+
+
+_track_atexit()
+
+
+def _host_handler(func):
+    owner = getattr(func, "__self__", None)
+    module = str(getattr(func, "__module__", None) or "").split(".")[0]
+    return module in _OWN_PACKAGES or module == "IPython" or \
+        any(owner is obj for obj in graph._HOST_OBJECTS.values())
+
+
 def _hooks_state(ns):
     """What the program installed in the interpreter and in libraries, beyond its objects: Python
     signal handlers and running interval timers, sys.excepthook, the int digit limit, numpy's print
-    and error options, csv dialects. A handler that cannot be saved is left out and named at resume."""
+    and error options, csv dialects, atexit handlers. A handler that cannot be saved is left out and
+    named at resume."""
     probe = _LazyProbe(ns)
     dropped = []
 
@@ -244,8 +284,10 @@ def _hooks_state(ns):
     dialects = {} if csv is None else {
         name: {k: getattr(csv.get_dialect(name), k) for k in graph._CSV_DIALECT}
         for name in csv.list_dialects() if name not in _BUILTIN_DIALECTS}
+    exit_handlers = [h for h in _atexit_handlers if not _host_handler(h[0]) and
+                     saveable(f"the atexit handler {getattr(h[0], '__qualname__', h[0])!r}", h)]
     return {"signals": signals, "timers": timers, "excepthook": hook, "numpy": numpy, "csv_dialects": dialects,
-            "int_max_str_digits": sys.get_int_max_str_digits(), "dropped": dropped}
+            "int_max_str_digits": sys.get_int_max_str_digits(), "atexit": exit_handlers, "dropped": dropped}
 
 
 def _finalizers(ns):
@@ -279,6 +321,11 @@ def _restore_hooks(hooks, messages):
         import csv
         for name, dialect in hooks["csv_dialects"].items():
             csv.register_dialect(name, **dialect)
+    if hooks.get("atexit"):
+        import atexit
+        for func, args, kwargs in hooks["atexit"]:
+            if not any(h[0] == func and h[1] == args and h[2] == kwargs for h in _atexit_handlers):
+                atexit.register(func, *args, **kwargs)
     messages += hooks["dropped"]
 
 
