@@ -5,6 +5,7 @@
 #include "frames/frame_engine.hpp"
 
 #include <cstring>
+#include <dirent.h>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -687,6 +688,40 @@ PyObject* scandir_closed(PyObject*, PyObject* it)
     return PyBool_FromLong(si->dirp == nullptr);
 }
 
+// scandir_rest(it) -> (the path it was given, the names (bytes) it has not yielded yet), read through a
+// second stream of the same directory placed where the iterator's is (telldir/seekdir: glibc's cookie is
+// the directory offset the file system gave, valid on any stream of that directory), so the iterator
+// itself does not move; None if it is not a 3.11 ScandirIterator reading a directory by path.
+PyObject* scandir_rest(PyObject*, PyObject* it)
+{
+    if (std::string(Py_TYPE(it)->tp_name) != "posix.ScandirIterator" ||
+        Py_TYPE(it)->tp_basicsize != static_cast<Py_ssize_t>(sizeof(scandir_iterator_311)))
+        return none();
+    const auto* si = reinterpret_cast<const scandir_iterator_311*>(it);
+    if (si->path.function_name == nullptr || std::strcmp(si->path.function_name, "scandir") != 0 ||
+        si->dirp == nullptr || si->path.fd != -1)
+        return none();
+    const char* dir = si->path.narrow != nullptr ? si->path.narrow : "."; // os_scandir_impl's default
+    long where = telldir(static_cast<DIR*>(si->dirp));
+    DIR* again = opendir(dir);
+    if (again == nullptr)
+        return PyErr_SetFromErrnoWithFilename(PyExc_OSError, dir);
+    seekdir(again, where);
+    py_ref names = py_ref::steal(PyList_New(0));
+    for (dirent* e = readdir(again); names && e != nullptr; e = readdir(again))
+    {
+        if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0)
+            continue;
+        py_ref name = py_ref::steal(PyBytes_FromString(e->d_name));
+        if (!name || PyList_Append(names.get(), name.get()) < 0)
+            names.reset();
+    }
+    closedir(again);
+    if (!names)
+        return nullptr;
+    return Py_BuildValue("(ON)", si->path.object != nullptr ? si->path.object : Py_None, names.release());
+}
+
 // itertools.pairwise has no pickle support in 3.11; its state is (it, old) in Modules/itertoolsmodule.c.
 // The 3.11 layout is mirrored and checked by type name and tp_basicsize before any access.
 struct pairwise_311
@@ -845,6 +880,8 @@ PyMethodDef methods[] = {
     {"stack_depths", stack_depths, METH_O, "stack_depths(code) -> list of depths per code unit (-1: none)"},
     {"scandir_closed", scandir_closed, METH_O,
      "scandir_closed(it) -> whether an os.scandir() iterator is done with its directory, or None"},
+    {"scandir_rest", scandir_rest, METH_O,
+     "scandir_rest(it) -> (path, names (bytes) an open os.scandir() iterator has still to yield), or None"},
     {"plain_layout", plain_layout, METH_O,
      "plain_layout(cls) -> True when an instance is only its __dict__ and __slots__ (classes made by class "
      "statements)"},

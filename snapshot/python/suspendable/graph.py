@@ -35,7 +35,9 @@ What travels how is decided in one place, ``Pickler.reducer_override`` (in this 
    * regular open files are reopened at the same position (never truncated);
    * ``csv`` readers and writers (with their file), ``struct.Struct``, ``re.finditer`` iterators;
    * ``os.DirEntry`` (found again in its directory at load, else a stand-in with its saved name, path and
-     type) and finished ``os.scandir()`` iterators, so ``os.walk`` and ``Path.rglob`` loops are saved;
+     type) and ``os.scandir()`` iterators (one still reading goes on with the names it had not yielded,
+     read from a second stream of its directory), so ``os.walk``, ``glob.iglob`` and ``Path.rglob``
+     loops are saved;
    * ``contextvars.ContextVar`` with its value in the running context (set again at load; a library's
      variable by reference) and ``contextvars.Context`` objects (their items);
    * locks (``threading.Lock``, ``RLock``, hence ``Condition``, ``Event``, ``queue.Queue``, logging
@@ -470,6 +472,44 @@ def _dir_entry(path, name, saved):
         if found is not None and found.path == path:
             return found
     return _SavedDirEntry(path, name, saved)
+
+
+class _ResumedScandir:
+    """An os.scandir() iterator saved while it read its directory: it yields the entries it had still to
+    yield, in the order the saved one would have (those deleted since are skipped), from a new scan."""
+
+    def __init__(self, path, rest):
+        self._path, self._rest, self._entries = path, list(rest), None
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self._entries is None:
+            try:
+                with os.scandir(self._path) as it:
+                    found = {os.fsencode(e.name): e for e in it}
+            except OSError:
+                found = {}
+            self._entries = iter([found[n] for n in self._rest if n in found])
+            self._rest = None
+        return next(self._entries)
+
+    def close(self):
+        self._entries, self._rest = iter(()), None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __reduce__(self):
+        remaining = list(self._entries) if self._entries is not None else None
+        if remaining is not None:
+            self._entries = iter(remaining)
+            return _ResumedScandir, (self._path, [os.fsencode(e.name) for e in remaining])
+        return _ResumedScandir, (self._path, self._rest)
 
 
 class _SavedDirEntry:
@@ -1498,8 +1538,10 @@ class Pickler(pickle.Pickler):
     def _reduce_scandir(self, it):
         if _engine.scandir_closed(it):
             return _closed_scandir, ()
-        raise TypeError("an os.scandir() iterator in progress cannot be saved: its place in the directory "
-                        "is the operating system's (iterate over sorted(os.scandir(...)) instead)")
+        rest = _engine.scandir_rest(it)
+        if rest is None:
+            raise TypeError("an os.scandir() iterator of a file descriptor cannot be saved while it reads")
+        return _ResumedScandir, rest
 
     def _reduce_dir_entry(self, entry):
         def probe(check):

@@ -1,5 +1,6 @@
-"""Directory walks survive a resume: os.walk and Path.rglob loops stopped inside their body, DirEntry
-objects held by the program (one of a file deleted before the suspend), a finished scandir iterator.
+"""Directory walks survive a resume: an os.walk loop stopped inside its body while an os.scandir() loop
+reads a directory, Path.rglob, DirEntry objects held by the program (one of a file deleted before the
+suspend), a finished scandir iterator.
 
 Usage: walk_tree.py WORKDIR [nosuspend]
 """
@@ -28,8 +29,14 @@ for root, dirs, files in os.walk("tree"):
     dirs.sort()
     for name in sorted(files):
         seen += 1
-        if seen == 2 and sys.argv[2:] != ["nosuspend"]:
-            suspendable.suspend(os.path.join(work, "walk.snap"))
+        if seen == 2:
+            listing = []
+            with os.scandir(root) as inner:  # stopped while it reads the directory
+                for k, entry in enumerate(inner):
+                    if k == 1 and sys.argv[2:] != ["nosuspend"]:
+                        suspendable.suspend(os.path.join(work, "walk.snap"))
+                    listing.append((entry.name, entry.is_dir()))
+            print("listing", sorted(listing))
         print(root, name, os.path.getsize(os.path.join(root, name)))
 for p in sorted(pathlib.Path("tree").rglob("*")):
     print("rglob", p, p.is_dir())
