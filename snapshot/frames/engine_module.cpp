@@ -675,17 +675,23 @@ struct scandir_iterator_311
     int fd;
 };
 
+const scandir_iterator_311* validated_scandir(PyObject* it)
+{
+    if (std::string(Py_TYPE(it)->tp_name) != "posix.ScandirIterator" ||
+        Py_TYPE(it)->tp_basicsize != static_cast<Py_ssize_t>(sizeof(scandir_iterator_311)))
+        return nullptr;
+    const auto* si = reinterpret_cast<const scandir_iterator_311*>(it);
+    if (si->path.function_name == nullptr || std::strcmp(si->path.function_name, "scandir") != 0)
+        return nullptr;
+    return si;
+}
+
 // scandir_closed(it) -> True once the iterator let its directory go (exhausted or closed), False while
 // it reads it, None if it is not a 3.11 ScandirIterator.
 PyObject* scandir_closed(PyObject*, PyObject* it)
 {
-    if (std::string(Py_TYPE(it)->tp_name) != "posix.ScandirIterator" ||
-        Py_TYPE(it)->tp_basicsize != static_cast<Py_ssize_t>(sizeof(scandir_iterator_311)))
-        return none();
-    const auto* si = reinterpret_cast<const scandir_iterator_311*>(it);
-    if (si->path.function_name == nullptr || std::strcmp(si->path.function_name, "scandir") != 0)
-        return none();
-    return PyBool_FromLong(si->dirp == nullptr);
+    const scandir_iterator_311* si = validated_scandir(it);
+    return si != nullptr ? PyBool_FromLong(si->dirp == nullptr) : none();
 }
 
 // scandir_rest(it) -> (the path it was given, the names (bytes) it has not yielded yet), read through a
@@ -694,12 +700,8 @@ PyObject* scandir_closed(PyObject*, PyObject* it)
 // itself does not move; None if it is not a 3.11 ScandirIterator reading a directory by path.
 PyObject* scandir_rest(PyObject*, PyObject* it)
 {
-    if (std::string(Py_TYPE(it)->tp_name) != "posix.ScandirIterator" ||
-        Py_TYPE(it)->tp_basicsize != static_cast<Py_ssize_t>(sizeof(scandir_iterator_311)))
-        return none();
-    const auto* si = reinterpret_cast<const scandir_iterator_311*>(it);
-    if (si->path.function_name == nullptr || std::strcmp(si->path.function_name, "scandir") != 0 ||
-        si->dirp == nullptr || si->path.fd != -1)
+    const scandir_iterator_311* si = validated_scandir(it);
+    if (si == nullptr || si->dirp == nullptr || si->path.fd != -1)
         return none();
     const char* dir = si->path.narrow != nullptr ? si->path.narrow : "."; // os_scandir_impl's default
     long where = telldir(static_cast<DIR*>(si->dirp));
