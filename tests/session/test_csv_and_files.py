@@ -26,3 +26,18 @@ def test_a_csv_job_suspended_twice_gives_the_uninterrupted_output(cli, tmp_path)
 
 def test_sets_iterate_in_the_same_order_after_a_resume(cli, tmp_path):
     suspended_once(cli, "set_order.py", tmp_path, "sets.snap", env=dict(os.environ, PYTHONHASHSEED="7"))
+
+
+def test_a_file_with_windows_line_endings_read_by_iteration(cli, tmp_path):
+    reference_dir = tmp_path / "reference"
+    reference_dir.mkdir()
+    reference = cli("run", program("windows_lines.py"), reference_dir, "nosuspend")
+    assert reference.returncode == 0, reference.stderr
+    first = cli("run", program("windows_lines.py"), tmp_path)
+    assert first.returncode == 75, first.stderr
+    second = cli("resume", tmp_path / "lines150.snap")
+    assert second.returncode == 75, second.stderr
+    third = cli("resume", tmp_path / "lines300.snap")
+    assert third.returncode == 0, third.stderr
+    assert first.stdout + second.stdout + third.stdout == reference.stdout
+    assert "lines 343" in reference.stdout, reference.stdout[-200:]

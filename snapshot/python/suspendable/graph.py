@@ -62,6 +62,7 @@ object that does not pickle, each with its path (``frame work() local 'sock'``, 
 import _abc
 import _thread
 import abc
+import codecs
 import collections
 import collections.abc
 import contextvars
@@ -1679,23 +1680,40 @@ _SINGLETONS = {id(obj): (obj, reduced) for obj, reduced in (
 
 def _iterated_text_position(f, path):
     """Byte position of a text file being read by `for line in f` (where f.tell() is disabled): what the
-    buffer has consumed minus what the decoder holds and the wrapper decoded but did not hand out yet.
-    Verified against the file's bytes, else the file cannot be saved."""
+    buffer has consumed minus what the decoder holds (partial characters, a carriage return waiting for
+    its line feed) and the text the wrapper decoded but did not hand out yet. Verified against the file's
+    bytes, else the file cannot be saved."""
     state = _engine.text_reader_state(f)
     if state is None:
         raise pickle.PicklingError(f"cannot tell the position of {path!r} while it is being iterated")
     rest, decoder = state
-    pending = b""
+    pending, held_cr = b"", False
     if decoder is not None:
-        pending = decoder.getstate()[0]
+        pending, flags = decoder.getstate()
+        held_cr = isinstance(decoder, io.IncrementalNewlineDecoder) and bool(flags & 1)
     encoded = rest.encode(f.encoding, f.errors)
-    position = f.buffer.tell() - len(pending) - len(encoded)
+    end = f.buffer.tell() - len(pending) - (len("\r".encode(f.encoding, f.errors)) if held_cr else 0)
+    # With newline=None each "\n" of `rest` was "\n", "\r" or "\r\n" in the file: its bytes are the
+    # longest run before `end` that decodes, lines translated, to `rest` (a stateless encoding).
+    longest = len(encoded) + (rest.count("\n") if _engine.text_newline(f) == (None,) else 0)
     with open(path, "rb") as check:
-        check.seek(max(position, 0))
-        if position < 0 or check.read(len(encoded)) != encoded:
-            raise pickle.PicklingError(f"cannot tell the position of {path!r} while it is being iterated "
-                                       "(newline translation or a stateful encoding)")
-    return position
+        check.seek(max(end - longest, 0))
+        window = check.read(end - max(end - longest, 0))
+    if len(window) == end - max(end - longest, 0):
+        for size in range(min(longest, end), len(encoded) - 1, -1):
+            raw = window[len(window) - size:]
+            if raw == encoded or size > len(encoded) and _translated(raw, f) == rest:
+                return end - size
+    raise pickle.PicklingError(f"cannot tell the position of {path!r} while it is being iterated "
+                               "(a stateful encoding)")
+
+
+def _translated(raw, f):
+    decoder = io.IncrementalNewlineDecoder(codecs.getincrementaldecoder(f.encoding)(f.errors), translate=True)
+    try:
+        return decoder.decode(raw, final=True)
+    except UnicodeDecodeError:  # started inside a character
+        return None
 
 
 class Unpickler(pickle.Unpickler):
