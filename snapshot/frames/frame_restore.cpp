@@ -332,6 +332,8 @@ PyObject* apply_link(PyObject* link, PyObject* result)
     }
     if (std::strcmp(kind, trampoline::link_build_class) == 0)
         return trampoline::finish_build_class(link, result);
+    if (std::strcmp(kind, trampoline::link_prepare) == 0)
+        return trampoline::finish_prepare(link, result);
     if (std::strcmp(kind, trampoline::link_new) == 0)
         return trampoline::finish_new(link, result);
     if (std::strcmp(kind, trampoline::link_string) == 0)

@@ -301,13 +301,32 @@ PyTypeObject* enum_dict_type()
     return reinterpret_cast<PyTypeObject*>(type);
 }
 
+// The metaclass's __prepare__ written in Python (a classmethod, as EnumType's), which __build_class__
+// calls as meta.__prepare__(name, bases, **mkw) before the body: `callee` runs it for `meta`.
+bool is_python_prepare(PyObject* meta, cpy::iframe* callee)
+{
+    if (!PyType_Check(meta) || first_argument(callee) != meta)
+        return false;
+    PyObject* prepare = type_lookup(meta, "__prepare__");
+    if (prepare == nullptr || !Py_IS_TYPE(prepare, &PyClassMethod_Type))
+        return false;
+    py_ref func = py_ref::steal(PyObject_GetAttrString(prepare, "__func__")); // a member: no Python code runs
+    if (!func)
+    {
+        PyErr_Clear();
+        return false;
+    }
+    return func.get() == reinterpret_cast<PyObject*>(callee->f_func);
+}
+
 // builtins.__build_class__(func, name, *bases, **kwds) running a class body (bltinmodule.c): the body
 // runs with ns = __prepare__'s mapping as f_locals; when it returns the cell, __build_class__ calls
 // meta(name, bases, ns, **mkw) and checks __classcell__. Claimed when every base is a type (update_bases
 // then returns the bases unchanged: no __mro_entries__, no __orig_bases__) and ns is an exact dict or an
 // enum class body's _EnumDict. The
 // metaclass is computed here exactly as __build_class__ did (explicit `metaclass=` or type(bases[0]),
-// then _PyType_CalculateMetaclass, which runs no Python code).
+// then _PyType_CalculateMetaclass, which runs no Python code). A Python __prepare__ of that metaclass,
+// running before the body, is claimed the same way: its result is the namespace the body then runs in.
 bool build_class_call(PyObject* callable, cpy::iframe* callee, cpy::iframe* caller, int base, int nargs,
                       PyObject* kwnames, bridge& b)
 {
@@ -317,8 +336,9 @@ bool build_class_call(PyObject* callable, cpy::iframe* callee, cpy::iframe* call
     Py_ssize_t npos = nargs - nkw;
     PyObject* func = slot(caller, base + 2);
     PyObject* ns = callee->f_locals;
-    if (npos < 2 || func != reinterpret_cast<PyObject*>(callee->f_func) || ns == nullptr ||
-        !(PyDict_CheckExact(ns) || Py_IS_TYPE(ns, enum_dict_type())))
+    bool body = func == reinterpret_cast<PyObject*>(callee->f_func);
+    if (npos < 2 || !PyFunction_Check(func) ||
+        (body && (ns == nullptr || !(PyDict_CheckExact(ns) || Py_IS_TYPE(ns, enum_dict_type())))))
         return false;
     py_ref bases = check(PyTuple_New(npos - 2));
     for (Py_ssize_t i = 2; i < npos; i++)
@@ -352,12 +372,14 @@ bool build_class_call(PyObject* callable, cpy::iframe* callee, cpy::iframe* call
             throw python_error(); // cannot happen: __build_class__ did the same before running the body
         winner = py_ref::borrow(reinterpret_cast<PyObject*>(w));
     }
+    if (!body && !is_python_prepare(winner.get(), callee))
+        return false;
     b.ok = true;
-    b.kind = link_build_class;
+    b.kind = body ? link_build_class : link_prepare;
     b.data.push_back(py_ref::borrow(slot(caller, base + 3))); // name
     b.data.push_back(std::move(bases));
     b.data.push_back(std::move(mkw));
-    b.data.push_back(py_ref::borrow(ns));
+    b.data.push_back(py_ref::borrow(body ? ns : func));
     b.data.push_back(std::move(winner));
     return true;
 }
@@ -1388,6 +1410,34 @@ PyObject* finish_build_class(PyObject* link, PyObject* cell)
         }
     }
     return cls.release();
+}
+
+PyObject* finish_prepare(PyObject* link, PyObject* ns)
+{
+    // bltinmodule.c builtin___build_class__ after __prepare__: a mapping, then the body runs in it (as
+    // _PyEval_Vector(func, ns) does, through the public call that builds the same function), then the rest.
+    py_ref owned_ns = py_ref::steal(ns);
+    if (!owned_ns)
+        return nullptr;
+    PyObject* meta = PyTuple_GET_ITEM(link, 5);
+    if (!PyMapping_Check(ns))
+    {
+        PyErr_Format(PyExc_TypeError, "%.200s.__prepare__() must return a mapping, not %.200s",
+                     PyType_Check(meta) ? reinterpret_cast<PyTypeObject*>(meta)->tp_name : "<metaclass>",
+                     Py_TYPE(ns)->tp_name);
+        return nullptr;
+    }
+    PyObject* func = PyTuple_GET_ITEM(link, 4);
+    PyObject* cell = PyEval_EvalCodeEx(PyFunction_GET_CODE(func), PyFunction_GET_GLOBALS(func), ns, nullptr,
+                                       0, nullptr, 0, nullptr, 0, nullptr, PyFunction_GET_CLOSURE(func));
+    py_ref rest = py_ref::steal(PyTuple_Pack(6, PyTuple_GET_ITEM(link, 0), PyTuple_GET_ITEM(link, 1),
+                                             PyTuple_GET_ITEM(link, 2), PyTuple_GET_ITEM(link, 3), ns, meta));
+    if (!rest)
+    {
+        Py_XDECREF(cell);
+        return nullptr;
+    }
+    return finish_build_class(rest.get(), cell);
 }
 
 PyObject* finish_print(PyObject* link, PyObject* str)

@@ -64,6 +64,9 @@ inline constexpr const char* link_truth = "truth";
 //   "build_class" (name, bases, mkw or None, ns, meta)   a class body run by __build_class__: the body's
 //             result is the __classcell__ cell (or None); then cls = meta(name, bases, ns, **mkw)
 inline constexpr const char* link_build_class = "build_class";
+//   "prepare" (name, bases, mkw or None, func, meta)   the metaclass's Python __prepare__ run by
+//             __build_class__: its result is the namespace; the body `func` runs in it, then "build_class"
+inline constexpr const char* link_prepare = "prepare";
 //   "new" (cls, args, kwargs or None)   a class's Python __new__ run by type_call (slot_tp_new): on an
 //             instance of cls, type(obj).tp_init(obj, args, kwargs); the result is the object
 inline constexpr const char* link_new = "new";
@@ -102,6 +105,9 @@ bool iterator_drives(PyObject* iterator, cpy::iframe* callee);
 
 // The rest of builtins.__build_class__ once the class body returned `cell` (new reference or NULL).
 PyObject* finish_build_class(PyObject* link, PyObject* cell);
+// The rest of builtins.__build_class__ once the metaclass's __prepare__ returned `ns` (new reference or
+// NULL).
+PyObject* finish_prepare(PyObject* link, PyObject* ns);
 // The rest of print() once the argument's __str__ returned `str` (new reference or NULL).
 PyObject* finish_print(PyObject* link, PyObject* str);
 // The rest of builtin len() once a Python __len__ returned `res` (new reference or NULL).

@@ -751,6 +751,45 @@ TEST_F(trampoline, enum_class_body_with_its_enum_dict)
         "assert resume() == members(7), resume()\n");
 }
 
+TEST_F(trampoline, metaclass_prepare_run_by_build_class)
+{
+    // The metaclass's Python __prepare__ runs before the body: on resume its result is the namespace the
+    // body then runs in (with its __class__ cell), and the metaclass makes the class.
+    run("class Meta(type):\n"
+        "    @classmethod\n"
+        "    def __prepare__(mcls, name, bases, **kw):\n"
+        "        return {'how': snap(), 'tag': kw['tag']}\n"
+        "    def __new__(mcls, name, bases, ns, **kw):\n"
+        "        return super().__new__(mcls, name, bases, ns)\n"
+        "def main():\n"
+        "    class Child(metaclass=Meta, tag='t'):\n"
+        "        def who(self):\n"
+        "            return __class__.__name__ + '/' + self.tag\n"
+        "    return Child.how, Child().who(), type(Child).__name__\n"
+        "assert main() == ('first', 'Child/t', 'Meta')\n"
+        "assert links() == [None, 'prepare'], links()\n"
+        "assert resume() == ('resumed', 'Child/t', 'Meta')\n"
+        "class Bad(type):\n"
+        "    @classmethod\n"
+        "    def __prepare__(mcls, name, bases):\n"
+        "        snap()\n"
+        "        return 42\n"
+        "def main():\n"
+        "    class C(metaclass=Bad):\n"
+        "        pass\n"
+        "captured.clear()\n"
+        "try:\n"
+        "    main()\n"
+        "except TypeError as e:\n"
+        "    first = str(e)\n"
+        "try:\n"
+        "    resume()\n"
+        "except TypeError as e:\n"
+        "    assert str(e) == first == 'Bad.__prepare__() must return a mapping, not int', (str(e), first)\n"
+        "else:\n"
+        "    raise AssertionError('no TypeError')\n");
+}
+
 TEST_F(trampoline, print_converting_an_argument_writes_the_rest_of_the_line)
 {
     run("import io\n"
