@@ -122,7 +122,10 @@ TEST_F(cell_compiler, silent_cells_never_reuse_a_numbered_name)
 {
     run("names = {execution.cell_filename(5, True), execution.cell_filename(5, False),\n"
         "         execution.cell_filename(5, False)}\n"
-        "assert len(names) == 3 and '<cell-5>' in names, names\n");
+        "numbered = execution.cell_filename(5, True)\n"
+        "assert len(names) == 3 and numbered == f'<cell-5-{execution.KERNEL_TAG}>', names\n"
+        "assert [execution.cell_number(n) for n in sorted(names)] == [5, None, None], names\n"
+        "assert execution.cell_number('<cell-12-0a1b2c>') == 12  # a restored session's cell\n");
 }
 
 } // namespace
