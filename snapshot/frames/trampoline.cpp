@@ -167,20 +167,26 @@ bool init_of_class_call(PyObject* callable, cpy::iframe* callee, bridge& b)
     return true;
 }
 
-// The Python function behind a class's `__new__` (a staticmethod in the MRO), borrowed, or NULL. With
-// one, the class's tp_new is slot_tp_new (typeobject.c), which calls it with the class prepended.
-PyObject* python_new(PyObject* cls)
+// The Python function a staticmethod or classmethod `name` in cls's MRO wraps, borrowed, or NULL.
+PyObject* wrapped_function(PyObject* cls, const char* name, PyTypeObject* wrapper)
 {
-    PyObject* sm = type_lookup(cls, "__new__");
-    if (sm == nullptr || !Py_IS_TYPE(sm, &PyStaticMethod_Type))
+    PyObject* w = type_lookup(cls, name);
+    if (w == nullptr || !Py_IS_TYPE(w, wrapper))
         return nullptr;
-    py_ref func = py_ref::steal(PyObject_GetAttrString(sm, "__func__")); // a member: no Python code runs
+    py_ref func = py_ref::steal(PyObject_GetAttrString(w, "__func__")); // a member: no Python code runs
     if (!func)
     {
         PyErr_Clear();
         return nullptr;
     }
-    return PyFunction_Check(func.get()) ? func.get() : nullptr; // the staticmethod keeps it alive
+    return PyFunction_Check(func.get()) ? func.get() : nullptr; // the wrapper keeps it alive
+}
+
+// The Python function behind a class's `__new__` (a staticmethod in the MRO), borrowed, or NULL. With
+// one, the class's tp_new is slot_tp_new (typeobject.c), which calls it with the class prepended.
+PyObject* python_new(PyObject* cls)
+{
+    return wrapped_function(cls, "__new__", &PyStaticMethod_Type);
 }
 
 // The arguments of a call as type_call received them: nargs values from the caller's stack at `first`,
@@ -305,18 +311,9 @@ PyTypeObject* enum_dict_type()
 // calls as meta.__prepare__(name, bases, **mkw) before the body: `callee` runs it for `meta`.
 bool is_python_prepare(PyObject* meta, cpy::iframe* callee)
 {
-    if (!PyType_Check(meta) || first_argument(callee) != meta)
-        return false;
-    PyObject* prepare = type_lookup(meta, "__prepare__");
-    if (prepare == nullptr || !Py_IS_TYPE(prepare, &PyClassMethod_Type))
-        return false;
-    py_ref func = py_ref::steal(PyObject_GetAttrString(prepare, "__func__")); // a member: no Python code runs
-    if (!func)
-    {
-        PyErr_Clear();
-        return false;
-    }
-    return func.get() == reinterpret_cast<PyObject*>(callee->f_func);
+    return PyType_Check(meta) && first_argument(callee) == meta &&
+           wrapped_function(meta, "__prepare__", &PyClassMethod_Type) ==
+               reinterpret_cast<PyObject*>(callee->f_func);
 }
 
 // builtins.__build_class__(func, name, *bases, **kwds) running a class body (bltinmodule.c): the body

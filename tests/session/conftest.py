@@ -57,3 +57,21 @@ def suspended_once(cli, name, workdir, snapshot, env=None, status=0):
     assert resumed.returncode == status, resumed.stderr
     assert first.stdout + resumed.stdout == reference.stdout
     return reference, resumed
+
+
+def suspended_in_steps(cli, name, workdir, snapshots):
+    """Like suspended_once, for a program that suspends itself at WORKDIR/SNAPSHOT for each of
+    `snapshots` in turn: each resume but the last stops again. Returns the reference run."""
+    reference_dir = workdir / "reference"
+    reference_dir.mkdir(exist_ok=True)
+    reference = cli("run", program(name), reference_dir, "nosuspend")
+    assert reference.returncode == 0, reference.stdout + reference.stderr
+    step = cli("run", program(name), workdir)
+    outputs = [step.stdout]
+    for snapshot in snapshots:
+        assert step.returncode == 75, step.stderr
+        step = cli("resume", workdir / snapshot)
+        outputs.append(step.stdout)
+    assert step.returncode == 0, step.stderr
+    assert "".join(outputs) == reference.stdout
+    return reference

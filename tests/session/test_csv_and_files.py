@@ -2,26 +2,16 @@
 
 import os
 
-from conftest import program, suspended_once
+from conftest import suspended_in_steps, suspended_once
 
 
 def test_a_csv_job_suspended_twice_gives_the_uninterrupted_output(cli, tmp_path):
-    reference_dir = tmp_path / "reference"
-    reference_dir.mkdir()
-    reference = cli("run", program("csv_job.py"), reference_dir, "nosuspend")
-    assert reference.returncode == 0, reference.stderr
-    first = cli("run", program("csv_job.py"), tmp_path)
-    assert first.returncode == 75, first.stderr
-    second = cli("resume", tmp_path / "at3.snap")
-    assert second.returncode == 75, second.stderr
-    third = cli("resume", tmp_path / "at7.snap")
-    assert third.returncode == 0, third.stderr
+    reference = suspended_in_steps(cli, "csv_job.py", tmp_path, ["at3.snap", "at7.snap"])
     # line_num of both readers, quoted line breaks read back as written (newline="" kept), the
     # writer's dialect, closed files still closed with their names.
-    assert first.stdout + second.stdout + third.stdout == reference.stdout
     assert "13 13 ['id', 'note'] True 'with a comma' 12" in reference.stdout
     assert "True True in.csv" in reference.stdout
-    assert os.path.getsize(tmp_path / "out.csv") == os.path.getsize(reference_dir / "out.csv")
+    assert os.path.getsize(tmp_path / "out.csv") == os.path.getsize(tmp_path / "reference" / "out.csv")
 
 
 def test_sets_iterate_in_the_same_order_after_a_resume(cli, tmp_path):
@@ -29,15 +19,5 @@ def test_sets_iterate_in_the_same_order_after_a_resume(cli, tmp_path):
 
 
 def test_a_file_with_windows_line_endings_read_by_iteration(cli, tmp_path):
-    reference_dir = tmp_path / "reference"
-    reference_dir.mkdir()
-    reference = cli("run", program("windows_lines.py"), reference_dir, "nosuspend")
-    assert reference.returncode == 0, reference.stderr
-    first = cli("run", program("windows_lines.py"), tmp_path)
-    assert first.returncode == 75, first.stderr
-    second = cli("resume", tmp_path / "lines150.snap")
-    assert second.returncode == 75, second.stderr
-    third = cli("resume", tmp_path / "lines300.snap")
-    assert third.returncode == 0, third.stderr
-    assert first.stdout + second.stdout + third.stdout == reference.stdout
+    reference = suspended_in_steps(cli, "windows_lines.py", tmp_path, ["lines150.snap", "lines300.snap"])
     assert "lines 343" in reference.stdout, reference.stdout[-200:]
