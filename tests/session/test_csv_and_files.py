@@ -19,5 +19,7 @@ def test_sets_iterate_in_the_same_order_after_a_resume(cli, tmp_path):
 
 
 def test_a_file_with_windows_line_endings_read_by_iteration(cli, tmp_path):
-    reference = suspended_in_steps(cli, "windows_lines.py", tmp_path, ["lines150.snap", "lines300.snap"])
+    reference = suspended_in_steps(cli, "windows_lines.py", tmp_path,
+                                   ["lines150.snap", "lines300.snap", "marked.snap"])
     assert "lines 343" in reference.stdout, reference.stdout[-200:]
+    assert "marked 8 'n7;café\\n'" in reference.stdout, reference.stdout[-200:]

@@ -1691,18 +1691,21 @@ def _iterated_text_position(f, path):
     if decoder is not None:
         pending, flags = decoder.getstate()
         held_cr = isinstance(decoder, io.IncrementalNewlineDecoder) and bool(flags & 1)
-    encoded = rest.encode(f.encoding, f.errors)
-    end = f.buffer.tell() - len(pending) - (len("\r".encode(f.encoding, f.errors)) if held_cr else 0)
+    encoder = codecs.getincrementalencoder(f.encoding)(f.errors)
+    encoder.encode("")  # past a byte-order mark (utf-8-sig): the decoder consumed the file's already
+    encoded = encoder.encode(rest)
+    end = f.buffer.tell() - len(pending) - (len(encoder.encode("\r")) if held_cr else 0)
     # With newline=None each "\n" of `rest` was "\n", "\r" or "\r\n" in the file: its bytes are the
     # longest run before `end` that decodes, lines translated, to `rest` (a stateless encoding).
-    longest = len(encoded) + (rest.count("\n") if _engine.text_newline(f) == (None,) else 0)
+    translated = _engine.text_newline(f) == (None,)
+    longest = len(encoded) + (rest.count("\n") if translated else 0)
     with open(path, "rb") as check:
         check.seek(max(end - longest, 0))
         window = check.read(end - max(end - longest, 0))
     if len(window) == end - max(end - longest, 0):
         for size in range(min(longest, end), len(encoded) - 1, -1):
             raw = window[len(window) - size:]
-            if raw == encoded or size > len(encoded) and _translated(raw, f) == rest:
+            if raw == encoded or translated and _translated(raw, f) == rest:
                 return end - size
     raise pickle.PicklingError(f"cannot tell the position of {path!r} while it is being iterated "
                                "(a stateful encoding)")
