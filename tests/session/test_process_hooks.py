@@ -65,3 +65,14 @@ def test_atexit_handlers_run_after_a_resume(cli, tmp_path):
     reference, resumed = suspended_once(cli, "exit_handlers.py", tmp_path, "exit.snap")
     assert "at exit: summary 55\nat exit: builtin print with args\nat exit: decorated 6\n" in reference.stdout
     assert resumed.stdout.endswith(reference.stdout[reference.stdout.index("step 3"):])
+
+
+def test_module_locks_held_at_the_suspend_are_held_again(cli, tmp_path):
+    reference, resumed = suspended_once(cli, "module_lock.py", tmp_path, "lock.snap")
+    assert resumed.stdout == "(3, True)\n(6, True)\n", resumed.stdout + resumed.stderr
+    again = tmp_path / "again"
+    again.mkdir()
+    first = cli("run", program("module_lock.py"), again)
+    assert first.returncode == 75, first.stderr
+    assert "os.fwalk() walk in progress holds directory descriptors" in first.stderr, first.stderr
+    assert first.stdout == "walked tree\nwalked tree/sub\n", first.stdout

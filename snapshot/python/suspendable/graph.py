@@ -451,6 +451,8 @@ def _closed_scandir():
 
 
 _DIR_SCANS = {}  # parent directory -> {name: DirEntry}, while one snapshot loads (see loads)
+# Generators whose locals are file descriptors (ints: nothing marks them) open in this process only.
+_DESCRIPTOR_WALKS = {f.__code__ for f in (getattr(os, "fwalk", None), getattr(os, "_fwalk", None)) if f}
 
 
 def _dir_entry(path, name, saved):
@@ -1513,6 +1515,8 @@ class Pickler(pickle.Pickler):
         return _ndarray_view, (root, a.dtype, a.shape, a.strides, offset, bool(a.flags.writeable))
 
     def _reduce_generator(self, gen):
+        if getattr(gen, "gi_code", None) in _DESCRIPTOR_WALKS:
+            raise TypeError("an os.fwalk() walk in progress holds directory descriptors of this process")
         state = _engine.gen_capture(gen)
         func = state[0]
         if func is None:

@@ -380,7 +380,27 @@ def _process_state(ns):
         "recursion_limit": sys.getrecursionlimit(),
         "warnings_filters": list(warnings.filters),
         "decimal_context": sys.modules["decimal"].getcontext() if "decimal" in sys.modules else None,
+        "context_vars": _module_context_vars(ns),
     }
+
+
+def _module_context_vars(ns):
+    """The running context's variables that are attributes of imported modules (a helper module's
+    `request_id`). Their modules come back imported afresh, so the variables travel here, each with its
+    value, which graph.py sets again at load; the program's own variables travel with what holds them.
+    One whose value cannot be saved is left out: it is the module's."""
+    contextvars = sys.modules.get("contextvars")
+    if contextvars is None:
+        return []
+    index = graph._attribute_index()
+    probe = _LazyProbe(ns)
+    kept = []
+    for var in contextvars.copy_context():
+        where = index.get(id(var))
+        if where is not None and where[0].split(".")[0] not in _OWN_PACKAGES + ("IPython",) and \
+                probe.why_not(var) is None:
+            kept.append(var)
+    return kept
 
 
 def _merged_sys_path(saved, old_baseline):
@@ -453,6 +473,39 @@ def _restore_process(process, messages):
         _restore_hooks(process["hooks"], messages)
     for name, stream in (process.get("streams") or {}).items():
         setattr(sys, name, stream)
+    for module, attr, count in process.get("held_locks") or ():
+        lock = getattr(importlib.import_module(module), attr, None)
+        if lock is None or not all(lock.acquire(False) for _ in range(count or 1)):
+            messages.append(f"{module}.{attr} could not be taken again as it was held at the suspend")
+
+
+def _held_module_locks(frames):
+    """(module, name, recursion count or None) of the imported modules' locks the captured frames use (a
+    global of their code) that are held. Only the main thread runs Python code during a suspend, so a
+    frame that took one with acquire() releases it after the resume (tempfile.gettempdir's _once_lock);
+    the module, imported afresh by the resuming process, has it unlocked: it is taken again there.
+    __main__'s locks travel with its globals (graph.py)."""
+    import _thread
+    held = []
+    for func, code, *_ in frames or ():
+        module_globals = getattr(func, "__globals__", None)
+        name = module_globals.get("__name__") if module_globals is not None else None
+        module = sys.modules.get(name) if isinstance(name, str) and name != "__main__" else None
+        if module is None or getattr(module, "__dict__", None) is not module_globals:
+            continue
+        for attr in code.co_names:
+            lock = module_globals.get(attr)
+            if type(lock) is _thread.LockType and lock.locked():
+                entry = (name, attr, None)
+            elif type(lock) is _thread.RLock and lock._is_owned():
+                state = lock._release_save()  # (count, owner): the only way to read the recursion count
+                lock._acquire_restore(state)
+                entry = (name, attr, state[0])
+            else:
+                continue
+            if entry not in held:
+                held.append(entry)
+    return held
 
 
 # ---------------------------------------------------------------- modules
@@ -650,7 +703,7 @@ def dump(ns, globals_, frames=None, exc=None, send=None, *, skip_unsaveable=Fals
     payload = {
         "early": graph.early_bindings(ns, globals_),  # first: see graph.early_bindings
         "frames": frames, "exc": exc, "send": send, "globals": globals_,
-        "process": _process_state(ns),
+        "process": dict(_process_state(ns), held_locks=_held_module_locks(frames)),
         "registrations": graph.registrations(),
         "hooks": list(_hooks),
         "linecache": _linecache(),
