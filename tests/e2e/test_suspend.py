@@ -433,6 +433,23 @@ def test_restored_functions_keep_their_cell_source_next_to_the_new_cells(fresh_k
     assert fresh_kernel.eval_text("__import__('inspect').getsource(new_fn).splitlines()[1].strip()") == "'z = 1'"
 
 
+def test_an_error_after_resume_shows_the_cells_frames_not_the_resume_machinery(fresh_kernel):
+    code = ("import time\n"
+            "def fail_at(n):\n"
+            "    for epoch in range(n):\n"
+            "        print('epoch', epoch, flush=True)\n"
+            "        time.sleep(0.15)\n"
+            "    raise ValueError('epoch limit')\n"
+            "fail_at(8)\n")
+    running, suspend, _ = _suspend_while_running(fresh_kernel, code, "fails-later", after="epoch 3\n")
+    assert suspend.status == "ok", suspend.describe()
+    failed = fresh_kernel.execute("%resume fails-later", timeout=60)
+    assert failed.error and failed.error["ename"] == "ValueError", failed.describe()
+    tb = strip_ansi("\n".join(failed.error["traceback"]))
+    assert "raise ValueError('epoch limit')" in tb and "fail_at(8)" in tb, tb
+    assert "run_line_magic" not in tb and "suspension.py" not in tb and "%resume" not in tb, tb
+
+
 def test_a_restart_with_a_big_session_exits_at_once_and_restores_it(fresh_kernel):
     # 800 MB takes seconds to write: the kernel hands the save to a child and exits by itself inside
     # Jupyter's shutdown wait (not terminated by the client); the new kernel waits for the save.

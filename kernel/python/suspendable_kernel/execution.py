@@ -194,6 +194,7 @@ def _run(shell, raw_cell, count, silent, store_history, result):
         return False
     except BaseException as e:  # KeyboardInterrupt included: the kernel survives anything a cell raises
         result.error_in_exec = e
+        suspension.trim_traceback(e)
         shell.showtraceback(running_compiled_code=True)
         return False
     finally:

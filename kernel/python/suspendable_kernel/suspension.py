@@ -236,6 +236,18 @@ def prepare(code, count):
     _arm_requested()
 
 
+def trim_traceback(exc):
+    """A cell continued by %resume that raises: between the executing frame (the first entry, which the
+    display skips) and the resumed cell's frames, its traceback runs through %resume's own frames (the
+    %resume line, IPython's run_line_magic, this module); those are dropped. Others stay as they are."""
+    first = exc.__traceback__
+    tb = first.tb_next if first is not None else None
+    while tb is not None and tb.tb_frame.f_code is not _state.base_code:
+        tb = tb.tb_next
+    if tb is not None and tb is not first.tb_next:
+        first.tb_next = tb
+
+
 def finish():
     """After the cell: a request that found no safe point before the cell ended is served as a
     suspend while idle (the namespace is saved) - except %suspend, whose own cell does that."""
