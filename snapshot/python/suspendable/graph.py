@@ -330,6 +330,13 @@ def _make_lock(locked):
     return lock
 
 
+def rlock_count(lock):
+    """How many times the calling thread holds the RLock `lock` (it owns it)."""
+    state = lock._release_save()  # (count, owner): the only way to read the recursion count
+    lock._acquire_restore(state)
+    return state[0]
+
+
 def _make_rlock(count):
     lock = _thread.RLock()
     for _ in range(count):
@@ -1426,9 +1433,7 @@ class Pickler(pickle.Pickler):
 
     def _reduce_rlock(self, lock):
         if lock._is_owned():
-            state = lock._release_save()  # (count, owner): the only way to read the recursion count
-            lock._acquire_restore(state)
-            return _make_rlock, (state[0],)
+            return _make_rlock, (rlock_count(lock),)
         if not lock.acquire(False):
             raise TypeError("cannot save an RLock held by a thread other than the main one")
         lock.release()

@@ -498,9 +498,7 @@ def _held_module_locks(frames):
             if type(lock) is _thread.LockType and lock.locked():
                 entry = (name, attr, None)
             elif type(lock) is _thread.RLock and lock._is_owned():
-                state = lock._release_save()  # (count, owner): the only way to read the recursion count
-                lock._acquire_restore(state)
-                entry = (name, attr, state[0])
+                entry = (name, attr, graph.rlock_count(lock))
             else:
                 continue
             if entry not in held:
