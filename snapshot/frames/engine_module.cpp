@@ -3,6 +3,7 @@
 #include "engine_module.hpp"
 #include "frames/cpython311.hpp"
 #include "frames/frame_engine.hpp"
+#include "frames/keyed_sort.hpp"
 
 #include <cstring>
 #include <dirent.h>
@@ -934,6 +935,9 @@ PyObject* init_engine_module()
         frames::set_null_sentinel(sentinel.get());
         check_status(PyModule_AddObjectRef(m.get(), "NULL", sentinel.get()));
         check_status(PyModule_AddStringConstant(m.get(), "BUILT_FOR", PY_VERSION));
+        // Before any program code runs: from here on a key function's frame under list.sort or sorted()
+        // can be captured.
+        frames::keyed_sort::install();
         return m.release();
     });
 }

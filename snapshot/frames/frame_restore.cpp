@@ -15,6 +15,7 @@
 // - the outer handled exceptions live on the value stacks; only tstate->exc_info->exc_value is restored.
 #include "cpython311.hpp"
 #include "frame_engine.hpp"
+#include "keyed_sort.hpp"
 #include "trampoline.hpp"
 
 #include <cstring>
@@ -336,6 +337,8 @@ PyObject* apply_link(PyObject* link, PyObject* result)
         return trampoline::finish_prepare(link, result);
     if (std::strcmp(kind, trampoline::link_new) == 0)
         return trampoline::finish_new(link, result);
+    if (std::strcmp(kind, trampoline::link_sort) == 0)
+        return keyed_sort::finish(link, result);
     if (std::strcmp(kind, trampoline::link_string) == 0)
     {
         // PyObject_Str / PyObject_Repr after the slot returned

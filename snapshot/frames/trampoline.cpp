@@ -4,6 +4,7 @@
 #include "trampoline.hpp"
 
 #include "bytecode.hpp"
+#include "keyed_sort.hpp"
 
 #include <cstring>
 #include <map>
@@ -592,6 +593,25 @@ bool iterator_call(PyObject* x, PyObject* y, cpy::iframe* callee, cpy::iframe* c
     return true;
 }
 
+// list.sort(key=f) or sorted(it, key=f) in their key phase, which keyed_sort.cpp runs with its state
+// where the capture reads it: the callee is f's call for the next item.
+bool sort_key_call(PyObject* x, PyObject* y, cpy::iframe* callee, cpy::iframe* caller, bridge& b)
+{
+    PyObject* self = nullptr;
+    bool is_sorted = x == nullptr && is_builtin(y, "sorted");
+    if (!is_sorted && !is_c_method(x, y, &PyList_Type, "sort", &self))
+        return false;
+    PyObject* list = nullptr;
+    PyObject* key = nullptr;
+    if (callee->previous != caller || !keyed_sort::key_phase_of(caller, &list, &key) ||
+        (!is_sorted && list != self) || !forwards_to(key, callee))
+        return false;
+    b.ok = true;
+    b.kind = link_sort;
+    keyed_sort::add_link_data(caller, is_sorted, b.data);
+    return true;
+}
+
 bool builtin_hook_call(PyObject* y, cpy::iframe* callee, cpy::iframe* caller, int base, int nargs, bridge& b);
 bool exec_call(PyObject* y, cpy::iframe* callee, cpy::iframe* caller, int base, int nargs, bridge& b);
 bool print_call(PyObject* y, cpy::iframe* callee, cpy::iframe* caller, int base, int nargs, PyObject* kwnames, bridge& b);
@@ -658,7 +678,8 @@ bridge call_bridge(cpy::iframe* callee, cpy::iframe* caller, const bytecode::cod
                          build_class_call(callable, callee, caller, base, precall.oparg, kwnames, b)))
         return b;
     if (consumer_call(x, slot(caller, base + 1), callee, caller, base, precall.oparg, kwnames, b) ||
-        iterator_call(x, slot(caller, base + 1), callee, caller, base, precall.oparg, kwnames, b))
+        iterator_call(x, slot(caller, base + 1), callee, caller, base, precall.oparg, kwnames, b) ||
+        sort_key_call(x, slot(caller, base + 1), callee, caller, b))
         return b;
     if (x == nullptr && kwnames == nullptr && builtin_hook_call(callable, callee, caller, base, precall.oparg, b))
         return b;

@@ -90,6 +90,11 @@ inline constexpr const char* link_consume = "consume";
 //             the callee's result is the next item, its StopIteration the end; the rest runs natively
 inline constexpr const char* link_iterate = "iterate";
 
+//   "sort" (list, items, keys, key, reverse, changed, returns_list)   a key function called by list.sort
+//             or sorted() in their key phase (keyed_sort.cpp): its result is the next key; the remaining
+//             keys are computed, then the items sorted; sorted() returns the list, list.sort None
+inline constexpr const char* link_sort = "sort";
+
 // One outcome of a generator a "consume" link runs: a yield (`yielded`, new reference), a return
 // (`returned`, its value as a new reference or NULL), or an error (both empty, exception set). Returns
 // the consumer's result (new reference, or NULL with an exception set), or NULL with *again set when the

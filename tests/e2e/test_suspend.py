@@ -482,11 +482,11 @@ def test_a_restart_while_a_cell_runs_suspends_it_for_resume(fresh_kernel):
 
 
 def test_a_restart_while_a_cell_cannot_be_suspended_keeps_its_variables_and_checkpoint(fresh_kernel):
-    # sorted() with a key function is stateful native code: no safe point until it returns (15 s).
+    # max() with a key function is stateful native code: no safe point until it returns (15 s).
     cell = ("import time\n"
             "before = 'set before'\n"
             "%checkpoint ck-busy\n"
-            "slow = sorted(range(1500), key=lambda v: (time.sleep(0.01), -v)[1])\n"
+            "slow = max(range(1500), key=lambda v: (time.sleep(0.01), -v)[1])\n"
             "after = 'never'\n")
     running = fresh_kernel.send_execute(cell)
     deadline = time.monotonic() + 15
@@ -504,7 +504,7 @@ def test_a_restart_while_a_cell_cannot_be_suspended_keeps_its_variables_and_chec
     assert _result(first) == "'set before'"
     assert fresh_kernel.eval_text("'after' in dir(), 'slow' in dir()") == "(False, False)"
     resumed = fresh_kernel.ok("%resume ck-busy", timeout=90)
-    assert fresh_kernel.eval_text("after, slow[:3]") == "('never', [1499, 1498, 1497])", resumed.describe()
+    assert fresh_kernel.eval_text("after, slow") == "('never', 0)", resumed.describe()
 
 
 def test_sigterm_saves_the_session_before_exiting(fresh_kernel, jupyter_env):

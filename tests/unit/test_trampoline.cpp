@@ -374,10 +374,10 @@ TEST_F(trampoline, stateful_native_code_blocks_the_capture)
         "        errors.append(str(e))\n"
         "    return -1\n"
         "def main():\n"
-        "    return sorted([1, 2], key=lambda v: inner() * v)\n"
+        "    return max([1, 2], key=lambda v: inner() * v)\n"
         "errors = []\n"
-        "assert main() == [2, 1]\n"
-        "assert errors and 'sorted() called at' in errors[0] and 'in main()' in errors[0], errors\n");
+        "assert main() == 1\n"
+        "assert errors and 'max() called at' in errors[0] and 'in main()' in errors[0], errors\n");
 }
 
 TEST_F(trampoline, exit_of_a_with_block_on_the_normal_path)
@@ -807,8 +807,8 @@ TEST_F(trampoline, print_converting_an_argument_writes_the_rest_of_the_line)
 
 TEST_F(trampoline, consumer_inside_stateful_native_code_names_the_outer_blocker)
 {
-    // list(gen) is continued at resume, but the sorted(key=) around it is not: the chain is refused and
-    // the message names sorted, the native code the user has to wait for.
+    // list(gen) is continued at resume, but the max(key=) around it is not: the chain is refused and
+    // the message names max, the native code the user has to wait for.
     run("def probe():\n"
         "    try:\n"
         "        E.capture_caller(main.__code__, 1)\n"
@@ -820,10 +820,57 @@ TEST_F(trampoline, consumer_inside_stateful_native_code_names_the_outer_blocker)
         "def key(v):\n"
         "    return len(list(gen())) * v\n"
         "def main():\n"
-        "    return sorted([2, 1], key=key)\n"
+        "    return max([2, 1], key=key)\n"
         "errors = []\n"
-        "assert main() == [1, 2]\n"
-        "assert len(errors) == 2 and all(e.startswith('sorted() called at') for e in errors), errors\n");
+        "assert main() == 2\n"
+        "assert len(errors) == 2 and all(e.startswith('max() called at') for e in errors), errors\n");
+}
+
+TEST_F(trampoline, key_function_of_a_sort_continues_the_key_phase)
+{
+    // list.sort / sorted() call their key function from C; keyed_sort.cpp keeps the keys computed so far
+    // where the capture finds them. On resume the restored key call gives the next key, the rest are
+    // computed and the items sorted: list.sort returns None (the list sorted in place), sorted() the list.
+    run("def main():\n"
+        "    data = [1, 3, 2, 4]\n"
+        "    seen = []\n"
+        "    def key(v):\n"
+        "        if v == 3:\n"
+        "            seen.append((len(data), snap()))\n" // the list looks empty while it is sorted
+        "        return -v\n"
+        "    r = data.sort(key=key)\n"
+        "    return r, data, seen\n"
+        "assert main() == (None, [4, 3, 2, 1], [(0, 'first')])\n"
+        "assert links() == [None, 'sort'], links()\n"
+        "assert resume() == (None, [4, 3, 2, 1], [(0, 'resumed')]), resume()\n"
+        "def key(v):\n"
+        "    if v == 3:\n"
+        "        snap()\n"
+        "    return -v\n"
+        "def main():\n"
+        "    return sorted([5, 3, 4], key=key, reverse=True)\n"
+        "captured.clear()\n"
+        "assert main() == [3, 4, 5]\n"
+        "assert links() == [None, 'sort'], links()\n"
+        "assert resume() == [3, 4, 5]\n"
+        // A key function that fails after the resume: the list keeps its items in their old order.
+        "def bad(v):\n"
+        "    snap()\n"
+        "    if failing:\n"
+        "        raise KeyError(v)\n"
+        "    return v\n"
+        "def main():\n"
+        "    items = [2, 1]\n"
+        "    try:\n"
+        "        items.sort(key=bad)\n"
+        "    except KeyError:\n"
+        "        return 'failed', items\n"
+        "    return 'sorted', items\n"
+        "captured.clear()\n"
+        "failing = False\n"
+        "assert main() == ('sorted', [1, 2])\n"
+        "failing = True\n"
+        "assert resume() == ('failed', [2, 1]), resume()\n");
 }
 
 TEST_F(trampoline, for_loop_over_a_sequence_with_only_getitem)
