@@ -4,6 +4,7 @@
 #include "frames/cpython311.hpp"
 #include "frames/frame_engine.hpp"
 #include "frames/keyed_sort.hpp"
+#include "frames/running_sum.hpp"
 
 #include <cstring>
 #include <dirent.h>
@@ -935,9 +936,10 @@ PyObject* init_engine_module()
         frames::set_null_sentinel(sentinel.get());
         check_status(PyModule_AddObjectRef(m.get(), "NULL", sentinel.get()));
         check_status(PyModule_AddStringConstant(m.get(), "BUILT_FOR", PY_VERSION));
-        // Before any program code runs: from here on a key function's frame under list.sort or sorted()
-        // can be captured.
+        // Before any program code runs: from here on a key function's frame under list.sort or sorted(),
+        // and a generator's under sum(), can be captured.
         frames::keyed_sort::install();
+        frames::running_sum::install();
         return m.release();
     });
 }

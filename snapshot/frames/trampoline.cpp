@@ -5,6 +5,7 @@
 
 #include "bytecode.hpp"
 #include "keyed_sort.hpp"
+#include "running_sum.hpp"
 
 #include <cstring>
 #include <map>
@@ -428,7 +429,17 @@ bool consumer_of(PyObject* x, PyObject* y, cpy::iframe* caller, int base, int na
     Py_ssize_t nkw = kwnames != nullptr ? PyTuple_GET_SIZE(kwnames) : 0;
     if (nargs < 1 || nkw > nargs - 1)
         return false;
-    if (x == nullptr && is_builtin(y, "sorted") && nargs - nkw == 1)
+    if (x == nullptr && is_builtin(y, "sum"))
+    {
+        // running_sum.cpp's sum() over a generator: its total so far, in a list the resume adds to.
+        py_ref total = running_sum::total_of(caller, slot(caller, base + 2));
+        if (!total)
+            return false;
+        c.how = "sum";
+        c.list = check(PyList_New(1));
+        PyList_SET_ITEM(c.list.get(), 0, total.release());
+    }
+    else if (x == nullptr && is_builtin(y, "sorted") && nargs - nkw == 1)
     {
         c.how = "sorted";
         py_ref args;
@@ -495,6 +506,7 @@ void consumer_link(bridge& b, const char* kind, consumer& c, PyObject* source, P
 // - sorted(it, **kw)  PySequence_List(it), then list.sort(**kw); returns the list
 // - sep.join(it)      str / bytes join: PySequence_Fast(it) -> PySequence_List, then joins it
 // - lst.extend(it)    list_extend(lst, it); returns None
+// - sum(gen[, start])  running_sum.cpp's loop, which records its total: the link adds the rest to it
 // - any(it), all(it)  stop at the first true / false item
 // - next(g[, d]), g.send(v): gen_iternext / gen_send_ex once: the yield is the result, a return raises
 //   StopIteration (or gives next's default).
@@ -1610,6 +1622,17 @@ PyObject* consume_outcome(PyObject* link, PyObject* yielded, bool returned, PyOb
             return nullptr;
         if ((truth != 0) == (how == "any"))
             return PyBool_FromLong(how == "any");
+        *again = true;
+        return nullptr;
+    }
+    if (how == "sum")
+    {
+        // builtin_sum_impl adds each item; every one of its steps gives PyNumber_Add's value.
+        if (returned)
+            return py_ref::borrow(PyList_GET_ITEM(list, 0)).release();
+        PyObject* total = PyNumber_Add(PyList_GET_ITEM(list, 0), item.get());
+        if (total == nullptr || PyList_SetItem(list, 0, total) < 0)
+            return nullptr;
         *again = true;
         return nullptr;
     }

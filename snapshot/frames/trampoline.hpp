@@ -82,8 +82,9 @@ inline constexpr const char* link_print = "print";
 
 //   "consume" (how, generator, its handled exception, list or None, extra)   a generator frame run by a
 //             native consumer called by CALL (see consumer_call): list / tuple / sorted (extra: keywords) /
-//             join (extra: the separator) / extend append each yield to `list`, the others stop at a
-//             yield (any, all, next with extra = (default,) or None, send)
+//             join (extra: the separator) / extend append each yield to `list`, sum adds it to the total
+//             in `list` = [total] (running_sum.cpp), the others stop at a yield (any, all, next with
+//             extra = (default,) or None, send)
 inline constexpr const char* link_consume = "consume";
 //   "iterate" (how, iterator, None, list or None, extra)   the same consumers (but send) driving a map
 //             whose function is the callee, or an iterator whose Python __next__ is (see iterator_call):

@@ -826,6 +826,24 @@ TEST_F(trampoline, consumer_inside_stateful_native_code_names_the_outer_blocker)
         "assert len(errors) == 2 and all(e.startswith('max() called at') for e in errors), errors\n");
 }
 
+TEST_F(trampoline, generator_consumed_by_sum_continues_the_total)
+{
+    // running_sum.cpp's sum() keeps its total where the capture reads it: the link carries it (here
+    // 10 + 1 + 2.5, already a float) and the resume adds the rest of the generator's items to it.
+    run("def gen():\n"
+        "    yield 1\n"
+        "    yield 2.5\n"
+        "    snap()\n"
+        "    yield 4\n"
+        "def main():\n"
+        "    return sum(gen(), 10)\n"
+        "assert main() == 17.5\n"
+        "link = captured[0][0][1][7]\n"
+        "assert link[:2] == ('consume', 'sum') and link[4] == [13.5], link\n"
+        "assert resume() == 17.5\n"
+        "assert sum([1, 2], start=3) == 6 and sum.__self__.__name__ == 'builtins'\n");
+}
+
 TEST_F(trampoline, key_function_of_a_sort_continues_the_key_phase)
 {
     // list.sort / sorted() call their key function from C; keyed_sort.cpp keeps the keys computed so far

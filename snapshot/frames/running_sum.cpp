@@ -1,0 +1,222 @@
+// sum() over a generator, with its running total where the capture reads it.
+//
+// CPython 3.11.2 builtin_sum_impl (Python/bltinmodule.c), mirrored here for generators:
+//   start (0 when omitted); a str / bytes / bytearray start is refused before any item is taken;
+//   while the total is an exact int that fits a C long, exact int and bool items are added in C as long
+//       as the C sum does not overflow; the first other item: total = PyNumber_Add(int total, item);
+//   then, if the total is an exact float, float items and int items that fit a C long are added to a
+//       C double; the first other item: total = PyNumber_Add(float total, item);
+//   from then on total = PyNumber_Add(total, item).
+// Each step gives the value PyNumber_Add would, so the total saved as an object and continued with
+// PyNumber_Add at resume (trampoline.cpp, the "sum" consumer) ends with the same value.
+#include "running_sum.hpp"
+
+#include <algorithm>
+#include <climits>
+#include <vector>
+
+namespace suspendable::frames::running_sum
+{
+
+namespace
+{
+
+PyObject* original = nullptr; // builtins.sum as CPython made it, for every other call
+
+enum class mode
+{
+    c_long,
+    c_double,
+    object
+};
+
+struct active_sum
+{
+    cpy::iframe* caller = nullptr; // the frame whose CALL runs this sum
+    PyObject* generator = nullptr; // borrowed: the call holds it
+    mode m = mode::object;
+    long i = 0;   // the total in mode c_long
+    double f = 0; // in mode c_double
+    py_ref total; // in mode object
+};
+
+std::vector<active_sum*>& running()
+{
+    static auto* all = new std::vector<active_sum*>(); // never destroyed: may outlive Py_Finalize
+    return *all;
+}
+
+class registration
+{
+public:
+    explicit registration(active_sum* s) : m_sum(s) { running().push_back(s); }
+    ~registration()
+    {
+        auto& all = running();
+        all.erase(std::find(all.begin(), all.end(), m_sum));
+    }
+    registration(const registration&) = delete;
+    registration& operator=(const registration&) = delete;
+
+private:
+    active_sum* m_sum;
+};
+
+// Enters the C modes the total allows (builtin_sum_impl's checks on `result` before each loop).
+void enter_c_mode(active_sum& s)
+{
+    if (s.m == mode::object && PyLong_CheckExact(s.total.get()))
+    {
+        int overflow = 0;
+        long v = PyLong_AsLongAndOverflow(s.total.get(), &overflow);
+        if (overflow == 0)
+        {
+            s.i = v;
+            s.m = mode::c_long;
+            s.total.reset();
+        }
+    }
+}
+
+// Leaves C mode for `item`, which it cannot add: total = PyNumber_Add(total as an object, item).
+bool add_as_objects(active_sum& s, PyObject* item, bool after_long)
+{
+    py_ref t = py_ref::steal(after_long ? PyLong_FromLong(s.i) : PyFloat_FromDouble(s.f));
+    if (!t)
+        return false;
+    s.total = py_ref::steal(PyNumber_Add(t.get(), item));
+    s.m = mode::object;
+    if (!s.total)
+        return false;
+    // After the C long loop comes the C double one; after that, objects only.
+    if (after_long && PyFloat_CheckExact(s.total.get()))
+    {
+        s.f = PyFloat_AS_DOUBLE(s.total.get());
+        s.m = mode::c_double;
+        s.total.reset();
+    }
+    return true;
+}
+
+// One item into the total. False with an exception set.
+bool add(active_sum& s, PyObject* item)
+{
+    if (s.m == mode::c_long)
+    {
+        if (PyLong_CheckExact(item) || PyBool_Check(item))
+        {
+            int overflow = 0;
+            long b = PyLong_AsLongAndOverflow(item, &overflow);
+            if (overflow == 0 && (s.i >= 0 ? b <= LONG_MAX - s.i : b >= LONG_MIN - s.i))
+            {
+                s.i += b;
+                return true;
+            }
+        }
+        return add_as_objects(s, item, true);
+    }
+    if (s.m == mode::c_double)
+    {
+        if (PyFloat_CheckExact(item))
+        {
+            s.f += PyFloat_AS_DOUBLE(item);
+            return true;
+        }
+        if (PyLong_Check(item))
+        {
+            int overflow = 0;
+            long v = PyLong_AsLongAndOverflow(item, &overflow);
+            if (overflow == 0)
+            {
+                s.f += static_cast<double>(v);
+                return true;
+            }
+        }
+        return add_as_objects(s, item, false);
+    }
+    s.total = py_ref::steal(PyNumber_Add(s.total.get(), item));
+    return static_cast<bool>(s.total);
+}
+
+py_ref total_now(const active_sum& s)
+{
+    if (s.m == mode::c_long)
+        return py_ref::steal(PyLong_FromLong(s.i));
+    if (s.m == mode::c_double)
+        return py_ref::steal(PyFloat_FromDouble(s.f));
+    return py_ref::borrow(s.total.get());
+}
+
+PyObject* sum(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames)
+{
+    Py_ssize_t nkw = kwnames != nullptr ? PyTuple_GET_SIZE(kwnames) : 0;
+    bool start_kw = nkw == 1 && PyUnicode_CompareWithASCIIString(PyTuple_GET_ITEM(kwnames, 0), "start") == 0;
+    // sum(iterable, /, start=0); anything else is the original's to accept or refuse.
+    if (nargs < 1 || nargs + nkw > 2 || (nkw == 1 && !start_kw) || !PyGen_CheckExact(args[0]))
+        return PyObject_Vectorcall(original, args, static_cast<size_t>(nargs), kwnames);
+    PyObject* start = nargs + nkw == 2 ? args[1] : nullptr;
+    if (start != nullptr && (PyUnicode_Check(start) || PyBytes_Check(start) || PyByteArray_Check(start)))
+        return PyObject_Vectorcall(original, args, static_cast<size_t>(nargs), kwnames); // its TypeError
+    active_sum s;
+    s.caller = PyThreadState_Get()->cframe->current_frame;
+    s.generator = args[0];
+    s.total = start != nullptr ? py_ref::borrow(start) : py_ref::steal(PyLong_FromLong(0));
+    if (!s.total)
+        return nullptr;
+    enter_c_mode(s);
+    if (s.m == mode::object && PyFloat_CheckExact(s.total.get()))
+    {
+        s.f = PyFloat_AS_DOUBLE(s.total.get());
+        s.m = mode::c_double;
+        s.total.reset();
+    }
+    registration r(&s);
+    for (;;)
+    {
+        // A generator is its own iterator (PyObject_GetIter returns it).
+        py_ref item = py_ref::steal(PyIter_Next(s.generator));
+        if (!item)
+            return PyErr_Occurred() ? nullptr : total_now(s).release();
+        if (!add(s, item.get()))
+            return nullptr;
+    }
+}
+
+PyMethodDef sum_def = {"sum", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(sum)),
+                       METH_FASTCALL | METH_KEYWORDS, nullptr};
+
+} // namespace
+
+void install()
+{
+    PyObject* builtins = PyImport_AddModule("builtins"); // borrowed
+    PyObject* dict = builtins != nullptr ? PyModule_GetDict(builtins) : nullptr;
+    PyObject* f = dict != nullptr ? PyDict_GetItemString(dict, "sum") : nullptr;
+    if (f == nullptr || !PyCFunction_Check(f))
+    {
+        PyErr_Clear();
+        return;
+    }
+    auto* fn = reinterpret_cast<PyCFunctionObject*>(f);
+    if (fn->m_ml == &sum_def || fn->m_ml->ml_flags != (METH_FASTCALL | METH_KEYWORDS))
+        return;
+    Py_XSETREF(original, py_ref::borrow(f).release()); // held for the process
+    sum_def.ml_doc = fn->m_ml->ml_doc;                 // same __doc__ and __text_signature__
+    // Bound to the builtins module with its module name, as the original: __self__, __module__,
+    // repr and pickling by reference are unchanged.
+    py_ref mine = py_ref::steal(PyCFunction_NewEx(&sum_def, builtins, fn->m_module));
+    if (!mine || PyDict_SetItemString(dict, "sum", mine.get()) < 0)
+        PyErr_Clear();
+}
+
+py_ref total_of(cpy::iframe* caller, PyObject* generator)
+{
+    for (auto it = running().rbegin(); it != running().rend(); ++it)
+    {
+        if ((*it)->caller == caller && (*it)->generator == generator)
+            return total_now(**it);
+    }
+    return {};
+}
+
+} // namespace suspendable::frames::running_sum
