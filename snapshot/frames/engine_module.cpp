@@ -4,6 +4,7 @@
 #include "frames/cpython311.hpp"
 #include "frames/frame_engine.hpp"
 #include "frames/keyed_sort.hpp"
+#include "frames/min_max.hpp"
 #include "frames/running_sum.hpp"
 
 #include <cstring>
@@ -936,10 +937,11 @@ PyObject* init_engine_module()
         frames::set_null_sentinel(sentinel.get());
         check_status(PyModule_AddObjectRef(m.get(), "NULL", sentinel.get()));
         check_status(PyModule_AddStringConstant(m.get(), "BUILT_FOR", PY_VERSION));
-        // Before any program code runs: from here on a key function's frame under list.sort or sorted(),
-        // and a generator's under sum(), can be captured.
+        // Before any program code runs: from here on a key function's frame under list.sort, sorted(),
+        // min() or max(), and a generator's under sum(), min() or max(), can be captured.
         frames::keyed_sort::install();
         frames::running_sum::install();
+        frames::min_max::install();
         return m.release();
     });
 }

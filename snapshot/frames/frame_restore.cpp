@@ -16,6 +16,7 @@
 #include "cpython311.hpp"
 #include "frame_engine.hpp"
 #include "keyed_sort.hpp"
+#include "min_max.hpp"
 #include "trampoline.hpp"
 
 #include <cstring>
@@ -339,6 +340,8 @@ PyObject* apply_link(PyObject* link, PyObject* result)
         return trampoline::finish_new(link, result);
     if (std::strcmp(kind, trampoline::link_sort) == 0)
         return keyed_sort::finish(link, result);
+    if (std::strcmp(kind, trampoline::link_minmax) == 0)
+        return min_max::finish(link, result);
     if (std::strcmp(kind, trampoline::link_string) == 0)
     {
         // PyObject_Str / PyObject_Repr after the slot returned

@@ -5,6 +5,7 @@
 
 #include "bytecode.hpp"
 #include "keyed_sort.hpp"
+#include "min_max.hpp"
 #include "running_sum.hpp"
 
 #include <cstring>
@@ -439,6 +440,13 @@ bool consumer_of(PyObject* x, PyObject* y, cpy::iframe* caller, int base, int na
         c.list = check(PyList_New(1));
         PyList_SET_ITEM(c.list.get(), 0, total.release());
     }
+    else if (x == nullptr && (is_builtin(y, "min") || is_builtin(y, "max")))
+    {
+        // min_max.cpp's loop over a generator: its best so far.
+        if (!min_max::consumer_state(caller, slot(caller, base + 2), &c.list, &c.extra))
+            return false;
+        c.how = "minmax";
+    }
     else if (x == nullptr && is_builtin(y, "sorted") && nargs - nkw == 1)
     {
         c.how = "sorted";
@@ -507,6 +515,7 @@ void consumer_link(bridge& b, const char* kind, consumer& c, PyObject* source, P
 // - sep.join(it)      str / bytes join: PySequence_Fast(it) -> PySequence_List, then joins it
 // - lst.extend(it)    list_extend(lst, it); returns None
 // - sum(gen[, start])  running_sum.cpp's loop, which records its total: the link adds the rest to it
+// - min(gen) / max(gen) (key=, default=)  min_max.cpp's loop, which records the best so far
 // - any(it), all(it)  stop at the first true / false item
 // - next(g[, d]), g.send(v): gen_iternext / gen_send_ex once: the yield is the result, a return raises
 //   StopIteration (or gives next's default).
@@ -624,6 +633,20 @@ bool sort_key_call(PyObject* x, PyObject* y, cpy::iframe* callee, cpy::iframe* c
     return true;
 }
 
+// min(..., key=f) / max(..., key=f) (min_max.cpp records the loop's state): the callee is f's call for
+// the item the loop took.
+bool min_max_key_call(PyObject* x, PyObject* y, cpy::iframe* callee, cpy::iframe* caller, bridge& b)
+{
+    PyObject* key = nullptr;
+    if (x != nullptr || !(is_builtin(y, "min") || is_builtin(y, "max")) || callee->previous != caller ||
+        !min_max::key_phase_of(caller, &key) || !forwards_to(key, callee))
+        return false;
+    b.ok = true;
+    b.kind = link_minmax;
+    min_max::add_link_data(caller, b.data);
+    return true;
+}
+
 bool builtin_hook_call(PyObject* y, cpy::iframe* callee, cpy::iframe* caller, int base, int nargs, bridge& b);
 bool exec_call(PyObject* y, cpy::iframe* callee, cpy::iframe* caller, int base, int nargs, bridge& b);
 bool print_call(PyObject* y, cpy::iframe* callee, cpy::iframe* caller, int base, int nargs, PyObject* kwnames, bridge& b);
@@ -691,7 +714,8 @@ bridge call_bridge(cpy::iframe* callee, cpy::iframe* caller, const bytecode::cod
         return b;
     if (consumer_call(x, slot(caller, base + 1), callee, caller, base, precall.oparg, kwnames, b) ||
         iterator_call(x, slot(caller, base + 1), callee, caller, base, precall.oparg, kwnames, b) ||
-        sort_key_call(x, slot(caller, base + 1), callee, caller, b))
+        sort_key_call(x, slot(caller, base + 1), callee, caller, b) ||
+        min_max_key_call(x, slot(caller, base + 1), callee, caller, b))
         return b;
     if (x == nullptr && kwnames == nullptr && builtin_hook_call(callable, callee, caller, base, precall.oparg, b))
         return b;
@@ -1625,6 +1649,8 @@ PyObject* consume_outcome(PyObject* link, PyObject* yielded, bool returned, PyOb
         *again = true;
         return nullptr;
     }
+    if (how == "minmax")
+        return min_max::consume(list, extra, item.get(), returned, again);
     if (how == "sum")
     {
         // builtin_sum_impl adds each item; every one of its steps gives PyNumber_Add's value.

@@ -83,7 +83,8 @@ inline constexpr const char* link_print = "print";
 //   "consume" (how, generator, its handled exception, list or None, extra)   a generator frame run by a
 //             native consumer called by CALL (see consumer_call): list / tuple / sorted (extra: keywords) /
 //             join (extra: the separator) / extend append each yield to `list`, sum adds it to the total
-//             in `list` = [total] (running_sum.cpp), the others stop at a yield (any, all, next with
+//             in `list` = [total] (running_sum.cpp), minmax compares it with the best in `list` =
+//             [has_best, item, key] (min_max.cpp), the others stop at a yield (any, all, next with
 //             extra = (default,) or None, send)
 inline constexpr const char* link_consume = "consume";
 //   "iterate" (how, iterator, None, list or None, extra)   the same consumers (but send) driving a map
@@ -95,6 +96,10 @@ inline constexpr const char* link_iterate = "iterate";
 //             or sorted() in their key phase (keyed_sort.cpp): its result is the next key; the remaining
 //             keys are computed, then the items sorted; sorted() returns the list, list.sort None
 inline constexpr const char* link_sort = "sort";
+//   "minmax" (is_max, iterator, key, has_best, best item, best key, has_default, default, item)   a key
+//             function called by min() / max() (min_max.cpp): its result is `item`'s key, compared with
+//             the best; the rest of the iterator follows natively
+inline constexpr const char* link_minmax = "minmax";
 
 // One outcome of a generator a "consume" link runs: a yield (`yielded`, new reference), a return
 // (`returned`, its value as a new reference or NULL), or an error (both empty, exception set). Returns

@@ -19,8 +19,8 @@ status to be the reference one:
   unsaveable     a program holding a socket: the suspend must be refused, the program must complete unchanged,
                  stderr must name the object, and no snapshot may be left behind
   inspect        `inspect PATH` and `inspect PATH --json` on a snapshot, which must still resume afterwards
-  defer          SIGUSR1 while the program is inside max(key=slow Python function), --safe-point-timeout 1:
-                 the program keeps running, stderr names `max`, and the output is unchanged
+  defer          SIGUSR1 while the program is inside Pattern.sub(slow Python callback), --safe-point-timeout 1:
+                 the program keeps running, stderr names `Pattern.sub`, and the output is unchanged
 
 A corpus program declares its kind in its first line: `# corpus: small|large|checkpoint|unsaveable|defer`, and may give
 arguments with a `# args: ...` line.
@@ -381,8 +381,8 @@ class Harness:
         return oc
 
     def t_defer(self, prog, delay):
-        """A request that lands inside max(key=...): deferred; after --safe-point-timeout 1 the program keeps
-        running and stderr names max. If the engine serves the request later, the resume must still match."""
+        """A request that lands inside Pattern.sub(callback): deferred; after --safe-point-timeout 1 the program
+        keeps running and stderr names Pattern.sub. If the engine serves the request later, the resume must still match."""
         oc = Outcome(prog, "defer", "SIGUSR1 after %.0f ms, --safe-point-timeout 1" % (delay * 1000))
         sent = {}
 
@@ -395,9 +395,9 @@ class Harness:
         self.judge(oc, prog, out, rc, err)
         if isinstance(rc, int) and rc < 0:
             oc.reason = "process killed by signal %d" % -rc
-        elif oc.ok and b"max()" not in err:
+        elif oc.ok and b"Pattern.sub()" not in err:
             oc.ok = False
-            oc.reason = "stderr does not name the native function in the way (max)"
+            oc.reason = "stderr does not name the native function in the way (Pattern.sub)"
             oc.details = self.tail(err)
         if "at" not in sent:
             oc.ok = False

@@ -373,11 +373,12 @@ TEST_F(trampoline, stateful_native_code_blocks_the_capture)
         "    except RuntimeError as e:\n"
         "        errors.append(str(e))\n"
         "    return -1\n"
+        "import re\n"
         "def main():\n"
-        "    return max([1, 2], key=lambda v: inner() * v)\n"
+        "    return re.compile('.').sub(lambda m: str(inner() * int(m.group())), '12')\n"
         "errors = []\n"
-        "assert main() == 1\n"
-        "assert errors and 'max() called at' in errors[0] and 'in main()' in errors[0], errors\n");
+        "assert main() == '-1-2'\n"
+        "assert errors and 'Pattern.sub() called at' in errors[0] and 'in main()' in errors[0], errors\n");
 }
 
 TEST_F(trampoline, exit_of_a_with_block_on_the_normal_path)
@@ -807,8 +808,8 @@ TEST_F(trampoline, print_converting_an_argument_writes_the_rest_of_the_line)
 
 TEST_F(trampoline, consumer_inside_stateful_native_code_names_the_outer_blocker)
 {
-    // list(gen) is continued at resume, but the max(key=) around it is not: the chain is refused and
-    // the message names max, the native code the user has to wait for.
+    // list(gen) is continued at resume, but the Pattern.sub(callback) around it is not: the chain is
+    // refused and the message names Pattern.sub, the native code the user has to wait for.
     run("def probe():\n"
         "    try:\n"
         "        E.capture_caller(main.__code__, 1)\n"
@@ -819,11 +820,12 @@ TEST_F(trampoline, consumer_inside_stateful_native_code_names_the_outer_blocker)
         "    yield 1\n"
         "def key(v):\n"
         "    return len(list(gen())) * v\n"
+        "import re\n"
         "def main():\n"
-        "    return max([2, 1], key=key)\n"
+        "    return re.compile('.').sub(lambda m: str(key(int(m.group()))), '21')\n"
         "errors = []\n"
-        "assert main() == 2\n"
-        "assert len(errors) == 2 and all(e.startswith('max() called at') for e in errors), errors\n");
+        "assert main() == '21'\n"
+        "assert len(errors) == 2 and all(e.startswith('Pattern.sub() called at') for e in errors), errors\n");
 }
 
 TEST_F(trampoline, generator_consumed_by_sum_continues_the_total)
@@ -842,6 +844,33 @@ TEST_F(trampoline, generator_consumed_by_sum_continues_the_total)
         "assert link[:2] == ('consume', 'sum') and link[4] == [13.5], link\n"
         "assert resume() == 17.5\n"
         "assert sum([1, 2], start=3) == 6 and sum.__self__.__name__ == 'builtins'\n");
+}
+
+TEST_F(trampoline, min_and_max_continue_from_their_best_item)
+{
+    // min_max.cpp records the loop's state: a key function's call ("minmax": the rest of the list is
+    // compared natively) and a generator it consumes ("consume" with [has_best, item, key]).
+    run("def key(w):\n"
+        "    if w == 'bb':\n"
+        "        snap()\n"
+        "    return len(w)\n"
+        "def main():\n"
+        "    return max(['a', 'ccc', 'bb', 'dddd'], key=key), min((len(w) for w in ['xx', 'y']), default=0)\n"
+        "assert main() == ('dddd', 1)\n"
+        "assert links() == [None, 'minmax'], links()\n"
+        "assert resume() == ('dddd', 1)\n"
+        "def gen():\n"
+        "    yield 3\n"
+        "    snap()\n"
+        "    yield 7\n"
+        "    yield 5\n"
+        "def main():\n"
+        "    return max(gen())\n"
+        "captured.clear()\n"
+        "assert main() == 7\n"
+        "link = captured[0][0][1][7]\n"
+        "assert link[:2] == ('consume', 'minmax') and link[4] == [True, 3, 3], link\n"
+        "assert resume() == 7\n");
 }
 
 TEST_F(trampoline, key_function_of_a_sort_continues_the_key_phase)

@@ -1,8 +1,9 @@
 # corpus: defer
 # covers: a suspend request that arrives while the program is inside stateful native code calling back into Python
-#         (max(key=) with a slow key): the request cannot be served there; with --safe-point-timeout 1 the program
-#         keeps running, stderr names the native function (max), and the output stays identical
-import os, time
+#         (a compiled pattern's sub() with a slow callback): the request cannot be served there; with
+#         --safe-point-timeout 1 the program keeps running, stderr names the native function (Pattern.sub), and the
+#         output stays identical
+import os, re, time
 SLOW = float(os.environ.get("CORPUS_SLOW") or 0)
 
 
@@ -13,8 +14,8 @@ def slow_key(x):
 
 print("start")
 data = list(range(150))
-best = max(data, key=slow_key)
-print("max", best, slow_key(best))
+text = re.compile(r"\d+").sub(lambda m: str(slow_key(int(m.group()))), " ".join(map(str, data)))
+print("replaced", text[:40])
 result = sorted(data, key=lambda x: (x * 7919) % 101)
 total = 0
 for i, v in enumerate(result[:20]):
