@@ -604,6 +604,34 @@ PyObject* resume_link(const void* f)
     return nullptr;
 }
 
+// The rest of a builtin that resume_chain runs natively for a restored caller, after the callee the
+// builtin had called returned: the frames it enters link to that caller, whose CALL it is, as when the
+// builtin ran (tracebacks, sys._getframe(1), warnings' stacklevel). The caller waits in its CALL without
+// the call's operands, so a capture from those frames must not analyse that CALL: it sees an
+// iterating link that no iterator matches, and waits (frame_capture.cpp).
+class native_rest_scope
+{
+public:
+    native_rest_scope(PyThreadState* ts, cpy::iframe* caller) : m_ts(ts), m_saved(ts->cframe->current_frame)
+    {
+        static PyObject* unmatched = Py_BuildValue("(sOOOOO)", "native", Py_None, Py_None, Py_None, Py_None,
+                                                   Py_None); // held for the process
+        ts->cframe->current_frame = caller;
+        g_iterating.emplace_back(caller, unmatched != nullptr ? unmatched : Py_None);
+    }
+    ~native_rest_scope()
+    {
+        g_iterating.pop_back();
+        m_ts->cframe->current_frame = m_saved;
+    }
+    native_rest_scope(const native_rest_scope&) = delete;
+    native_rest_scope& operator=(const native_rest_scope&) = delete;
+
+private:
+    PyThreadState* m_ts;
+    cpy::iframe* m_saved;
+};
+
 py_ref resume_chain(PyObject* frames, PyObject* exc_value, PyObject* send_value, bool detached)
 {
     if (!PyList_Check(frames) || PyList_GET_SIZE(frames) == 0)
@@ -633,6 +661,11 @@ py_ref resume_chain(PyObject* frames, PyObject* exc_value, PyObject* send_value,
     std::vector<cpy::iframe*> running;
     for (const auto& f : owned)
         running.push_back(f.get());
+    for (const py_ref& link : links)
+    {
+        if (has_kind(link.get(), trampoline::link_sort))
+            keyed_sort::prepare(link.get()); // before the key function it waits for runs again
+    }
     exc_info_scope exc_scope(ts, exc_value == nullptr ? Py_None : exc_value);
     active_scope scope(&running, &links);
 
@@ -649,8 +682,11 @@ py_ref resume_chain(PyObject* frames, PyObject* exc_value, PyObject* send_value,
             // the rest of the native consumer: it takes items until it has its result
             for (bool again = true; again;)
             {
-                result = trampoline::consume_outcome(links[static_cast<size_t>(i)].get(), result, generator_returned,
-                                                     return_value.release(), &again);
+                {
+                    native_rest_scope rest(ts, owned[static_cast<size_t>(i - 1)].get());
+                    result = trampoline::consume_outcome(links[static_cast<size_t>(i)].get(), result,
+                                                         generator_returned, return_value.release(), &again);
+                }
                 if (!again)
                     break;
                 f->previous = owned[static_cast<size_t>(i - 1)].get();
@@ -728,6 +764,13 @@ py_ref resume_chain(PyObject* frames, PyObject* exc_value, PyObject* send_value,
                 throwflag = 0;
                 continue;
             }
+        }
+        else if (has_kind(links[static_cast<size_t>(i)].get(), trampoline::link_sort) ||
+                 has_kind(links[static_cast<size_t>(i)].get(), trampoline::link_minmax))
+        {
+            // the rest of the sort / min / max calls the key function again
+            native_rest_scope rest(ts, owned[static_cast<size_t>(i - 1)].get());
+            result = apply_link(links[static_cast<size_t>(i)].get(), result);
         }
         else
             result = apply_link(links[static_cast<size_t>(i)].get(), result);

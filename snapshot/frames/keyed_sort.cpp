@@ -249,6 +249,16 @@ void add_link_data(cpy::iframe* caller, bool returns_list, std::vector<py_ref>& 
     data.push_back(py_ref::borrow(returns_list ? Py_True : Py_False));
 }
 
+void prepare(PyObject* link)
+{
+    if (PyTuple_GET_SIZE(link) != 8 || !PyList_Check(PyTuple_GET_ITEM(link, 1)))
+        return; // finish() reports it
+    auto* l = reinterpret_cast<PyListObject*>(PyTuple_GET_ITEM(link, 1));
+    // Saved empty (the items travel in the link): unpickled as an empty list, ob_item NULL.
+    if (PyTuple_GET_ITEM(link, 6) != Py_True && Py_SIZE(l) == 0 && l->ob_item == nullptr)
+        l->allocated = -1;
+}
+
 PyObject* finish(PyObject* link, PyObject* key)
 {
     py_ref k = py_ref::steal(key);
@@ -274,12 +284,7 @@ PyObject* finish(PyObject* link, PyObject* key)
         return PyErr_NoMemory();
     for (Py_ssize_t i = 0; i < s.n; i++)
         s.items[i] = py_ref::borrow(PyTuple_GET_ITEM(items, i)).release();
-    // The list as the restored frames left it: empty as saved, unless the program changed it during
-    // the sort; unchanged, it goes back to list_sort_impl's "sorting" state.
-    PyListObject* l = s.list;
-    bool changed = PyTuple_GET_ITEM(link, 6) == Py_True || Py_SIZE(l) != 0 || l->ob_item != nullptr;
-    if (!changed)
-        l->allocated = -1;
+    // prepare() put the list in list_sort_impl's "sorting" state: any change since leaves allocated >= 0.
     bool ok = k && PyList_Append(keys, k.get()) == 0 && compute_keys(s);
     PyObject* result = give_back_and_sort(s, ok);
     if (result != nullptr && PyTuple_GET_ITEM(link, 7) == Py_True)

@@ -25,6 +25,11 @@ bool key_phase_of(cpy::iframe* caller, PyObject** list, PyObject** key);
 // whether the call is sorted() (its result is the list) or list.sort (None).
 void add_link_data(cpy::iframe* caller, bool returns_list, std::vector<py_ref>& data);
 
+// Resume, before any frame runs: the list of a "sort" link goes back to the state list_sort_impl keeps
+// it in while sorting (unless the program had changed it already), so that a change the restored key
+// function makes is seen as it would have been.
+void prepare(PyObject* link);
+
 // Resume: the rest of the sort once the restored key function returned `key` (new reference, or NULL
 // with an exception). The call's result (new reference), or NULL with an exception.
 PyObject* finish(PyObject* link, PyObject* key);

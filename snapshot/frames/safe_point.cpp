@@ -121,6 +121,17 @@ bool is_private(cpy::iframe* frame)
     return PyUnicode_Tailmatch(filename, p.get(), 0, PY_SSIZE_T_MAX, -1) == 1;
 }
 
+// importlib's frames hold the locks of the import in progress (owned by this thread's id) while the
+// module, half initialised, sits in sys.modules: neither can be carried to another process, so a request
+// waits for the import to finish.
+bool is_importing(cpy::iframe* frame)
+{
+    static PyObject* prefix =
+        PyUnicode_InternFromString("<frozen importlib._bootstrap"); // held for the process
+    return prefix != nullptr &&
+           PyUnicode_Tailmatch(frame->f_code->co_filename, prefix, 0, PY_SSIZE_T_MAX, -1) == 1;
+}
+
 bool timed_out()
 {
     const safe_point_state& s = state();
@@ -278,6 +289,12 @@ std::string why_not_capturable(PyFrameObject* frame, PyObject* base)
     {
         if (is_private(w.frames[i].frame)) // the engine's own code (checkpoint() saving) is never captured
             w.blocked = "the engine itself is running";
+    }
+    for (size_t i = 0; w.blocked.empty() && i < w.frames.size(); i++)
+    {
+        if (is_importing(w.frames[i].frame))
+            w.blocked =
+                "an import in progress (" + chain::location(w.frames[i].frame, w.frames[i].lasti) + ")";
     }
     return w.blocked;
 }
