@@ -336,6 +336,8 @@ PyObject* apply_link(PyObject* link, PyObject* result)
         return trampoline::finish_build_class(link, result);
     if (std::strcmp(kind, trampoline::link_prepare) == 0)
         return trampoline::finish_prepare(link, result);
+    if (std::strcmp(kind, trampoline::link_meta_new) == 0)
+        return trampoline::finish_meta_new(link, result);
     if (std::strcmp(kind, trampoline::link_new) == 0)
         return trampoline::finish_new(link, result);
     if (std::strcmp(kind, trampoline::link_sort) == 0)
@@ -369,10 +371,20 @@ PyObject* apply_link(PyObject* link, PyObject* result)
     {
         // slot_tp_getattr_hook: AttributeError from __getattribute__ (or a getter) -> __getattr__.
         PyObject* fallback = PyTuple_GET_ITEM(link, 3);
-        if (result != nullptr || fallback == Py_None || !PyErr_ExceptionMatches(PyExc_AttributeError))
-            return result;
-        PyErr_Clear();
-        return PyObject_CallFunctionObjArgs(fallback, PyTuple_GET_ITEM(link, 1), PyTuple_GET_ITEM(link, 2), nullptr);
+        if (result == nullptr && fallback != Py_None && PyErr_ExceptionMatches(PyExc_AttributeError))
+        {
+            PyErr_Clear();
+            result = PyObject_CallFunctionObjArgs(fallback, PyTuple_GET_ITEM(link, 1),
+                                                  PyTuple_GET_ITEM(link, 2), nullptr);
+        }
+        // getattr(o, name, default): _PyObject_LookupAttr turns the AttributeError into the default.
+        PyObject* dflt = PyTuple_GET_SIZE(link) > 4 ? PyTuple_GET_ITEM(link, 4) : Py_None;
+        if (result == nullptr && dflt != Py_None && PyErr_ExceptionMatches(PyExc_AttributeError))
+        {
+            PyErr_Clear();
+            return py_ref::borrow(PyTuple_GET_ITEM(dflt, 0)).release();
+        }
+        return result;
     }
     Py_XDECREF(result);
     PyErr_Format(PyExc_ValueError, "unknown frame link %s", kind);

@@ -233,6 +233,42 @@ bool holds_instance(cpy::iframe* f, int depth, PyTypeObject* type)
     return false;
 }
 
+// A class that a library metaclass's __new__ has made and not returned yet: classes are saved by calling
+// their metaclass again (graph.py), which cannot give back one half made. It is an instance of the
+// metaclass that is no base of the class being built (EnumType.__new__ holds the first enum base too).
+bool holds_new_class(cpy::iframe* f, int depth, PyTypeObject* meta)
+{
+    PyObject* bases = cpy::nlocalsplus(f) > 2 ? f->localsplus[2] : nullptr;
+    if (bases != nullptr && PyCell_Check(bases))
+        bases = PyCell_GET(bases);
+    int n = cpy::nlocalsplus(f) + depth;
+    for (int i = 1; i < n; i++)
+    {
+        PyObject* v = f->localsplus[i];
+        if (v != nullptr && PyCell_Check(v))
+            v = PyCell_GET(v);
+        if (v == nullptr || !PyObject_TypeCheck(v, meta))
+            continue;
+        bool a_base = false;
+        for (Py_ssize_t k = 0; bases != nullptr && PyTuple_Check(bases) && k < PyTuple_GET_SIZE(bases); k++)
+        {
+            PyObject* base = PyTuple_GET_ITEM(bases, k);
+            a_base = a_base || (PyType_Check(base) && PyType_IsSubtype(reinterpret_cast<PyTypeObject*>(base),
+                                                                       reinterpret_cast<PyTypeObject*>(v)));
+        }
+        if (!a_base)
+            return true;
+    }
+    return false;
+}
+
+bool defined_in_main(PyTypeObject* type)
+{
+    PyObject* module = PyDict_GetItemString(type->tp_dict, "__module__"); // borrowed
+    return module != nullptr && PyUnicode_Check(module) &&
+           PyUnicode_CompareWithASCIIString(module, "__main__") == 0;
+}
+
 // An object whose __init__ or __new__ is running is half-built. A __reduce__ / __reduce_ex__ /
 // __getstate__ written in Python for complete objects (inspect.Signature.__reduce__ reads
 // self._parameters, enum's __reduce_ex__ needs a registered member) cannot save it. Such a chain is not a
@@ -240,7 +276,8 @@ bool holds_instance(cpy::iframe* f, int depth, PyTypeObject* type)
 // - __init__ on an object of a plain layout: the snapshot saves `self` as its raw state, bypassing the
 //   hooks (graph.py, half_built), which is exactly what the resumed __init__ goes on filling;
 // - __new__ (the class is its first argument) while none of its locals is an instance of the class:
-//   nothing is built yet (Enum.__new__ calling _missing_, a lookup) or it was already handed back.
+//   nothing is built yet (Enum.__new__ calling _missing_, a lookup) or it was already handed back;
+// - a library metaclass's __new__ blocks only while it holds the class it made (holds_new_class).
 bool half_built(cpy::iframe* f, int depth)
 {
     PyCodeObject* co = f->f_code;
@@ -255,6 +292,8 @@ bool half_built(cpy::iframe* f, int depth)
     if (first == nullptr)
         return false;
     PyTypeObject* type = init ? Py_TYPE(first) : PyType_Check(first) ? reinterpret_cast<PyTypeObject*>(first) : nullptr;
+    if (type != nullptr && !init && PyType_IsSubtype(type, &PyType_Type) && !defined_in_main(type))
+        return holds_new_class(f, depth, type);
     if (type == nullptr || !has_python_reduce_hook(type))
         return false;
     if (init)

@@ -319,6 +319,41 @@ bool is_python_prepare(PyObject* meta, cpy::iframe* callee)
                reinterpret_cast<PyObject*>(callee->f_func);
 }
 
+// The metaclass's Python __new__, run by type_call(meta) (slot_tp_new) when __build_class__ calls
+// meta(name, bases, ns, **mkw) after the body. type_call then calls type(cls).tp_init, which for a
+// metaclass inheriting type.__init__ is type_init: it only checks the argument count (3 here) and runs
+// nothing, so the body's cell is all __build_class__ still holds.
+bool is_python_meta_new(PyObject* meta, cpy::iframe* callee)
+{
+    return PyType_Check(meta) && reinterpret_cast<PyTypeObject*>(meta)->tp_init == PyType_Type.tp_init &&
+           first_argument(callee) == meta && python_new(meta) == reinterpret_cast<PyObject*>(callee->f_func);
+}
+
+// The class body's result, which __build_class__ checks against the new class: None, or the __class__
+// cell that the body (compiled with one) also stored in ns as __classcell__ and that __new__ passes on
+// in its namespace argument (the fourth; EnumType.__new__ rebinds it to a copy, which keeps the cell).
+bool class_cell(PyObject* func, cpy::iframe* callee, py_ref& cell)
+{
+    py_ref cellvars = py_ref::steal(PyObject_GetAttrString(PyFunction_GET_CODE(func), "co_cellvars"));
+    int needs = cellvars ? PySequence_Contains(cellvars.get(), interned("__class__")) : -1;
+    if (needs <= 0)
+    {
+        PyErr_Clear();
+        cell = py_ref::borrow(Py_None);
+        return needs == 0;
+    }
+    PyObject* ns = cpy::nlocalsplus(callee) > 3 ? callee->localsplus[3] : nullptr;
+    if (ns != nullptr && PyCell_Check(ns))
+        ns = PyCell_GET(ns);
+    PyObject* found =
+        ns != nullptr && PyDict_Check(ns) ? PyDict_GetItemWithError(ns, interned("__classcell__")) : nullptr;
+    PyErr_Clear();
+    if (found == nullptr || !PyCell_Check(found))
+        return false;
+    cell = py_ref::borrow(found);
+    return true;
+}
+
 // builtins.__build_class__(func, name, *bases, **kwds) running a class body (bltinmodule.c): the body
 // runs with ns = __prepare__'s mapping as f_locals; when it returns the cell, __build_class__ calls
 // meta(name, bases, ns, **mkw) and checks __classcell__. Claimed when every base is a type (update_bases
@@ -372,14 +407,16 @@ bool build_class_call(PyObject* callable, cpy::iframe* callee, cpy::iframe* call
             throw python_error(); // cannot happen: __build_class__ did the same before running the body
         winner = py_ref::borrow(reinterpret_cast<PyObject*>(w));
     }
-    if (!body && !is_python_prepare(winner.get(), callee))
+    bool prepare = !body && is_python_prepare(winner.get(), callee);
+    py_ref cell;
+    if (!body && !prepare && !(is_python_meta_new(winner.get(), callee) && class_cell(func, callee, cell)))
         return false;
     b.ok = true;
-    b.kind = body ? link_build_class : link_prepare;
+    b.kind = body ? link_build_class : prepare ? link_prepare : link_meta_new;
     b.data.push_back(py_ref::borrow(slot(caller, base + 3))); // name
     b.data.push_back(std::move(bases));
     b.data.push_back(std::move(mkw));
-    b.data.push_back(py_ref::borrow(body ? ns : func));
+    b.data.push_back(body ? py_ref::borrow(ns) : prepare ? py_ref::borrow(func) : std::move(cell));
     b.data.push_back(std::move(winner));
     return true;
 }
@@ -648,6 +685,7 @@ bool min_max_key_call(PyObject* x, PyObject* y, cpy::iframe* callee, cpy::iframe
 }
 
 bool builtin_hook_call(PyObject* y, cpy::iframe* callee, cpy::iframe* caller, int base, int nargs, bridge& b);
+bool getattr_call(PyObject* y, cpy::iframe* callee, cpy::iframe* caller, int base, int nargs, bridge& b);
 bool exec_call(PyObject* y, cpy::iframe* callee, cpy::iframe* caller, int base, int nargs, bridge& b);
 bool print_call(PyObject* y, cpy::iframe* callee, cpy::iframe* caller, int base, int nargs, PyObject* kwnames, bridge& b);
 
@@ -717,7 +755,9 @@ bridge call_bridge(cpy::iframe* callee, cpy::iframe* caller, const bytecode::cod
         sort_key_call(x, slot(caller, base + 1), callee, caller, b) ||
         min_max_key_call(x, slot(caller, base + 1), callee, caller, b))
         return b;
-    if (x == nullptr && kwnames == nullptr && builtin_hook_call(callable, callee, caller, base, precall.oparg, b))
+    if (x == nullptr && kwnames == nullptr &&
+        (builtin_hook_call(callable, callee, caller, base, precall.oparg, b) ||
+         getattr_call(callable, callee, caller, base, precall.oparg, b)))
         return b;
     if (x == nullptr && exec_call(callable, callee, caller, base, precall.oparg, b))
         return b;
@@ -950,6 +990,59 @@ PyObject* descriptor_setter_code(PyObject* owner, PyObject* name, bool del)
         return code_of(f.get());
     }
     return method_code(descr, del ? "__delete__" : "__set__");
+}
+
+// True when `callee` is a Python hook that getting `name` from `owner` runs: its type's __getattribute__
+// or __getattr__, or the getter of the descriptor `name` finds - on type(owner) (a property's fget, a
+// Python __get__; PyObject_GenericGetAttr) or, for a class, in its own MRO (type_getattro).
+bool attribute_hook(PyObject* owner, PyObject* name, cpy::iframe* callee)
+{
+    auto* code = reinterpret_cast<PyObject*>(callee->f_code);
+    PyObject* first = first_argument(callee);
+    if (first == owner &&
+        (method_code(owner, "__getattribute__") == code || method_code(owner, "__getattr__") == code))
+        return true;
+    PyObject* found[2] = {_PyType_Lookup(Py_TYPE(owner), name),
+                          PyType_Check(owner) ? _PyType_Lookup(reinterpret_cast<PyTypeObject*>(owner), name)
+                                              : nullptr};
+    for (PyObject* descr : found)
+    {
+        if (descr == nullptr)
+            continue;
+        if (PyObject_TypeCheck(descr, &PyProperty_Type))
+        {
+            py_ref f = py_ref::steal(PyObject_GetAttrString(descr, "fget")); // getset: no Python code
+            PyErr_Clear();
+            if (f && first == owner && code_of(f.get()) == code)
+                return true;
+        }
+        else if (first == descr && method_code(descr, "__get__") == code)
+            return true;
+    }
+    return false;
+}
+
+// getattr(owner, name[, default]) running one of owner's attribute hooks (builtin_getattr): the hook's
+// result is the builtin's, with slot_tp_getattr_hook's __getattr__ after an AttributeError (the
+// "getattr" link), and then, given a default, the default instead of an AttributeError
+// (_PyObject_LookupAttr).
+bool getattr_call(PyObject* y, cpy::iframe* callee, cpy::iframe* caller, int base, int nargs, bridge& b)
+{
+    if ((nargs != 2 && nargs != 3) || !is_builtin(y, "getattr"))
+        return false;
+    PyObject* owner = slot(caller, base + 2);
+    PyObject* name = slot(caller, base + 3);
+    if (!PyUnicode_CheckExact(name) || !attribute_hook(owner, name, callee))
+        return false;
+    PyObject* fallback = type_lookup(reinterpret_cast<PyObject*>(Py_TYPE(owner)), "__getattr__");
+    if (fallback != nullptr && code_of(fallback) == reinterpret_cast<PyObject*>(callee->f_code))
+        fallback = nullptr; // the callee is __getattr__ itself
+    b.ok = true;
+    b.kind = link_getattr;
+    for (PyObject* o : {owner, name, fallback})
+        b.data.push_back(py_ref::borrow(o));
+    b.data.push_back(nargs == 3 ? check(PyTuple_Pack(1, slot(caller, base + 4))) : py_ref::borrow(Py_None));
+    return true;
 }
 
 // The method PyObject_Str(obj) runs: __str__, or __repr__ when type(obj) inherits object_str (which
@@ -1439,16 +1532,12 @@ PyObject* finish_compare(PyObject* link)
     return nullptr;
 }
 
-PyObject* finish_build_class(PyObject* link, PyObject* cell)
+namespace
 {
-    if (cell == nullptr)
-        return nullptr;
-    py_ref owned_cell = py_ref::steal(cell);
-    PyObject* name = PyTuple_GET_ITEM(link, 1);
-    PyObject* mkw = PyTuple_GET_ITEM(link, 3);
-    PyObject* margs[3] = {name, PyTuple_GET_ITEM(link, 2), PyTuple_GET_ITEM(link, 4)};
-    py_ref cls = py_ref::steal(PyObject_VectorcallDict(PyTuple_GET_ITEM(link, 5), margs, 3, mkw == Py_None ? nullptr : mkw));
-    // bltinmodule.c: the __class__ cell must hold the new class.
+
+// bltinmodule.c, after the metaclass call: the __class__ cell must hold the new class.
+PyObject* check_class_cell(PyObject* name, py_ref cls, PyObject* cell)
+{
     if (cls && PyType_Check(cls.get()) && PyCell_Check(cell))
     {
         PyObject* cell_cls = PyCell_GET(cell);
@@ -1464,6 +1553,44 @@ PyObject* finish_build_class(PyObject* link, PyObject* cell)
         }
     }
     return cls.release();
+}
+
+} // namespace
+
+PyObject* finish_build_class(PyObject* link, PyObject* cell)
+{
+    if (cell == nullptr)
+        return nullptr;
+    py_ref owned_cell = py_ref::steal(cell);
+    PyObject* name = PyTuple_GET_ITEM(link, 1);
+    PyObject* mkw = PyTuple_GET_ITEM(link, 3);
+    PyObject* margs[3] = {name, PyTuple_GET_ITEM(link, 2), PyTuple_GET_ITEM(link, 4)};
+    return check_class_cell(name,
+                            py_ref::steal(PyObject_VectorcallDict(PyTuple_GET_ITEM(link, 5), margs, 3,
+                                                                  mkw == Py_None ? nullptr : mkw)),
+                            cell);
+}
+
+PyObject* finish_meta_new(PyObject* link, PyObject* cls)
+{
+    py_ref owned = py_ref::steal(cls);
+    if (!owned)
+        return nullptr;
+    // type_call: an instance of meta is initialised by type(cls)->tp_init, which the capture checked is
+    // type_init (nothing to run); a metaclass __new__ returning an instance of another metaclass with
+    // its own __init__ would need the call's arguments, which are not saved.
+    PyObject* name = PyTuple_GET_ITEM(link, 1);
+    PyObject* meta = PyTuple_GET_ITEM(link, 5);
+    if (PyType_Check(meta) && PyObject_TypeCheck(cls, reinterpret_cast<PyTypeObject*>(meta)) &&
+        Py_TYPE(cls)->tp_init != PyType_Type.tp_init)
+    {
+        PyErr_Format(PyExc_RuntimeError,
+                     "cannot finish creating class %.200R after the resume: %.200s.__new__ "
+                     "returned an instance of %.200s, whose __init__ was not expected",
+                     name, reinterpret_cast<PyTypeObject*>(meta)->tp_name, Py_TYPE(cls)->tp_name);
+        return nullptr;
+    }
+    return check_class_cell(name, std::move(owned), PyTuple_GET_ITEM(link, 4));
 }
 
 PyObject* finish_prepare(PyObject* link, PyObject* ns)

@@ -31,7 +31,8 @@ bridge analyse(cpy::iframe* callee, cpy::iframe* caller);
 
 // Link kinds (see frame_restore.cpp, apply_link):
 //   "init"    (self)                  type_call -> __init__: push self; TypeError unless None returned
-//   "getattr" (owner, name, fallback) attribute hooks: on AttributeError call fallback(owner, name)
+//   "getattr" (owner, name, fallback[, (default,) or None])   attribute hooks (LOAD_ATTR, getattr()): on
+//             AttributeError call fallback(owner, name); getattr()'s default replaces a last AttributeError
 //   "binop"   (lhs, rhs, name, rname, symbol, role)   a Python __op__/__rop__/__iop__ from BINARY_OP: on
 //             NotImplemented, the remaining steps of binary_op1 / binary_iop1
 //   "compare" (left, right, op, role)                 a Python rich comparison from COMPARE_OP: on
@@ -67,6 +68,10 @@ inline constexpr const char* link_build_class = "build_class";
 //   "prepare" (name, bases, mkw or None, func, meta)   the metaclass's Python __prepare__ run by
 //             __build_class__: its result is the namespace; the body `func` runs in it, then "build_class"
 inline constexpr const char* link_prepare = "prepare";
+//   "meta_new" (name, bases, mkw or None, cell, meta)   the metaclass's Python __new__ run by
+//             __build_class__'s meta(name, bases, ns, **mkw) (type_call, slot_tp_new; tp_init is
+//             type_init): its result is the class, checked against the body's `cell`
+inline constexpr const char* link_meta_new = "meta_new";
 //   "new" (cls, args, kwargs or None)   a class's Python __new__ run by type_call (slot_tp_new): on an
 //             instance of cls, type(obj).tp_init(obj, args, kwargs); the result is the object
 inline constexpr const char* link_new = "new";
@@ -125,6 +130,9 @@ PyObject* finish_print(PyObject* link, PyObject* str);
 PyObject* finish_length(PyObject* res);
 // The rest of type_call once a Python __new__ returned `obj` (new reference or NULL).
 PyObject* finish_new(PyObject* link, PyObject* obj);
+// The rest of builtins.__build_class__ once the metaclass's Python __new__ returned `cls` (new reference
+// or NULL).
+PyObject* finish_meta_new(PyObject* link, PyObject* cls);
 
 // The rest of a binary operator or comparison after the Python method the restored frame ran returned
 // NotImplemented (new reference, or NULL with an exception). `link` is the captured link tuple.

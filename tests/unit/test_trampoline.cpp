@@ -791,6 +791,26 @@ TEST_F(trampoline, metaclass_prepare_run_by_build_class)
         "    raise AssertionError('no TypeError')\n");
 }
 
+TEST_F(trampoline, metaclass_new_run_by_build_class)
+{
+    // After the body, __build_class__ calls the metaclass: its Python __new__ (slot_tp_new) is resumed,
+    // its result is the class (type_init has nothing to run) and the body's __class__ cell must hold it.
+    run("class Meta(type):\n"
+        "    def __new__(mcls, name, bases, ns, **kw):\n"
+        "        tag = snap()\n"
+        "        cls = super().__new__(mcls, name, bases, ns)\n"
+        "        cls.tag = tag + '/' + kw['flavour']\n"
+        "        return cls\n"
+        "def main():\n"
+        "    class Child(metaclass=Meta, flavour='sweet'):\n"
+        "        def who(self):\n"
+        "            return __class__.__name__\n"
+        "    return Child.tag, Child().who(), type(Child).__name__\n"
+        "assert main() == ('first/sweet', 'Child', 'Meta')\n"
+        "assert links() == [None, 'meta_new'], links()\n"
+        "assert resume() == ('resumed/sweet', 'Child', 'Meta')\n");
+}
+
 TEST_F(trampoline, print_converting_an_argument_writes_the_rest_of_the_line)
 {
     run("import io\n"
@@ -871,6 +891,34 @@ TEST_F(trampoline, min_and_max_continue_from_their_best_item)
         "link = captured[0][0][1][7]\n"
         "assert link[:2] == ('consume', 'minmax') and link[4] == [True, 3, 3], link\n"
         "assert resume() == 7\n");
+}
+
+TEST_F(trampoline, getattr_builtin_running_an_attribute_hook)
+{
+    // getattr(o, name[, default]) calling a property getter or a descriptor's Python __get__: the result
+    // is the hook's; an AttributeError goes to __getattr__, then to the default.
+    run("class P:\n"
+        "    @property\n"
+        "    def size(self):\n"
+        "        return snap() + '!'\n"
+        "    @property\n"
+        "    def gone(self):\n"
+        "        snap()\n"
+        "        raise AttributeError('gone')\n"
+        "class Q(P):\n"
+        "    def __getattr__(self, name):\n"
+        "        return 'fallback-' + name\n"
+        "def main():\n"
+        "    return getattr(P(), 'size')\n"
+        "assert main() == 'first!'\n"
+        "assert links() == [None, 'getattr'], links()\n"
+        "assert resume() == 'resumed!'\n"
+        "def main():\n"
+        "    return getattr(P(), 'gone', 'default'), getattr(Q(), 'gone')\n"
+        "captured.clear()\n"
+        "assert main() == ('default', 'fallback-gone')\n"
+        "assert links() == [None, 'getattr'], links()\n"
+        "assert resume() == ('default', 'fallback-gone')\n");
 }
 
 TEST_F(trampoline, key_function_of_a_sort_continues_the_key_phase)
