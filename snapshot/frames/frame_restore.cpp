@@ -616,6 +616,36 @@ PyObject* resume_link(const void* f)
     return nullptr;
 }
 
+// The recursion depth a detached chain's frames run at: frame i of the chain (0: the program's module
+// frame, which python3.11 runs with nothing under it) ran at depth i + 1, plus whatever C layers between
+// the frames added; the resume's own frames must not count. Eval loop entries and exits keep
+// recursion_remaining balanced, so setting it before each frame and restoring it at the end is enough.
+class recursion_scope
+{
+public:
+    recursion_scope(PyThreadState* ts, bool detached)
+        : m_ts(ts), m_on(detached), m_saved(ts->recursion_remaining)
+    {
+    }
+    ~recursion_scope()
+    {
+        if (m_on)
+            m_ts->recursion_remaining = m_saved;
+    }
+    void at(Py_ssize_t i)
+    {
+        if (m_on) // _PyEval_EvalFrameDefault's entry takes one more
+            m_ts->recursion_remaining = m_ts->recursion_limit - static_cast<int>(i);
+    }
+    recursion_scope(const recursion_scope&) = delete;
+    recursion_scope& operator=(const recursion_scope&) = delete;
+
+private:
+    PyThreadState* m_ts;
+    bool m_on;
+    int m_saved;
+};
+
 // The rest of a builtin that resume_chain runs natively for a restored caller, after the callee the
 // builtin had called returned: the frames it enters link to that caller, whose CALL it is, as when the
 // builtin ran (tracebacks, sys._getframe(1), warnings' stacklevel). The caller waits in its CALL without
@@ -683,11 +713,13 @@ py_ref resume_chain(PyObject* frames, PyObject* exc_value, PyObject* send_value,
 
     PyObject* result = nullptr;
     int throwflag = 0;
+    recursion_scope depth(ts, detached);
     for (Py_ssize_t i = n - 1; i >= 0; i--)
     {
         cpy::iframe* f = owned[static_cast<size_t>(i)].get();
         bool generator_returned = false;
         py_ref return_value;
+        depth.at(i);
         result = run_frame(ts, f, throwflag, &generator_returned, &return_value);
         if (i > 0 && has_kind(links[static_cast<size_t>(i)].get(), trampoline::link_consume))
         {
@@ -815,7 +847,12 @@ py_ref run_detached(PyObject* code, PyObject* globals)
     // _PyEval_EvalFrameDefault links an entry frame to prev_cframe->current_frame and never writes that
     // field back (it pops its own cframe): hiding the caller's frames is a save and a restore.
     cpy::iframe* saved = std::exchange(ts->cframe->current_frame, nullptr);
+    // python3.11 runs a script's module frame with nothing under it: the caller's depth must not count
+    // against the program's recursion limit (sys.setrecursionlimit keeps the depth it sees).
+    int used = ts->recursion_limit - ts->recursion_remaining;
+    ts->recursion_remaining += used;
     PyObject* result = PyEval_EvalCode(code, globals, globals);
+    ts->recursion_remaining -= used;
     ts->cframe->current_frame = saved;
     if (result == nullptr)
         throw python_error();
