@@ -790,6 +790,24 @@ py_ref resume_chain(PyObject* frames, PyObject* exc_value, PyObject* send_value,
             throwflag = 0;
             continue;
         }
+        if (has_kind(links[static_cast<size_t>(i)].get(), trampoline::link_branch))
+        {
+            // POP_JUMP_*_IF_*: the condition is popped already; its truth says where the outer frame goes on
+            PyObject* link = links[static_cast<size_t>(i)].get();
+            int truth = trampoline::branch_truth(link, result);
+            if (truth >= 0 && (truth == 1) == (PyTuple_GET_ITEM(link, 2) == Py_True))
+            {
+                cpy::iframe* outer = owned[static_cast<size_t>(i - 1)].get();
+                long target = PyLong_AsLong(PyTuple_GET_ITEM(link, 3));
+                if (target <= 0 || target >= Py_SIZE(outer->f_code))
+                    throw std::logic_error("restored branch has no target");
+                outer->prev_instr = _PyCode_CODE(outer->f_code) + target - 1;
+            }
+            result = nullptr;
+            links[static_cast<size_t>(i)].reset();
+            throwflag = truth < 0 ? 1 : 0;
+            continue;
+        }
         if (result != nullptr && has_kind(links[static_cast<size_t>(i)].get(), trampoline::link_discard))
         {
             // a store hook's result is dropped by its C slot; the outer instruction pushes nothing

@@ -1271,6 +1271,38 @@ bridge unary_bridge(cpy::iframe* callee, cpy::iframe* caller, const bytecode::in
     return b;
 }
 
+// POP_JUMP_{FORWARD,BACKWARD}_IF_{FALSE,TRUE} on an object with a Python __bool__, or only a Python
+// __len__: the condition is popped, then PyObject_IsTrue calls slot_nb_bool (__bool__, which must
+// return a bool) or slot_mp_length (__len__, converted as len() does: true when > 0); then the jump is
+// taken or not. No caches.
+bridge branch_bridge(cpy::iframe* callee, cpy::iframe* caller, const bytecode::instruction& ins)
+{
+    bridge b;
+    int d = depth_before(caller, ins);
+    if (d < 1)
+    {
+        b.why = unknown_stack;
+        return b;
+    }
+    PyObject* cond = slot(caller, d - 1); // popped, but alive until PyObject_IsTrue returns
+    auto* code = reinterpret_cast<PyObject*>(callee->f_code);
+    bool has_bool = type_lookup(reinterpret_cast<PyObject*>(Py_TYPE(cond)), "__bool__") != nullptr;
+    bool using_len = !has_bool && method_code(cond, "__len__") == code;
+    b.why = has_bool ? "__bool__()" : "__len__()";
+    if (first_argument(callee) != cond || !(using_len || (has_bool && method_code(cond, "__bool__") == code)))
+        return b;
+    bool forward = ins.opcode == POP_JUMP_FORWARD_IF_FALSE || ins.opcode == POP_JUMP_FORWARD_IF_TRUE;
+    bool jump_when = ins.opcode == POP_JUMP_FORWARD_IF_TRUE || ins.opcode == POP_JUMP_BACKWARD_IF_TRUE;
+    b.ok = true;
+    b.lasti = ins.index;
+    b.depth = d - 1;
+    b.kind = link_branch;
+    b.data.push_back(py_ref::borrow(using_len ? Py_True : Py_False));
+    b.data.push_back(py_ref::borrow(jump_when ? Py_True : Py_False));
+    b.data.push_back(check(PyLong_FromLong(forward ? ins.next + ins.oparg : ins.next - ins.oparg)));
+    return b;
+}
+
 // The function a map/filter object calls, from its __reduce__ ((type, (func, *iterables))).
 PyObject* applied_function(PyObject* it)
 {
@@ -1435,6 +1467,12 @@ bridge analyse(cpy::iframe* callee, cpy::iframe* caller)
             break;
         case SEND:
             b = send_bridge(callee, caller, ins);
+            break;
+        case POP_JUMP_FORWARD_IF_FALSE:
+        case POP_JUMP_FORWARD_IF_TRUE:
+        case POP_JUMP_BACKWARD_IF_FALSE:
+        case POP_JUMP_BACKWARD_IF_TRUE:
+            b = branch_bridge(callee, caller, ins);
             break;
         default:
             b.why = "native code (" + opname(ins.opcode) + ")";
@@ -1687,6 +1725,26 @@ PyObject* finish_length(PyObject* res)
     if (len < 0)
         return nullptr;
     return PyLong_FromSsize_t(len);
+}
+
+int branch_truth(PyObject* link, PyObject* result)
+{
+    // typeobject.c slot_nb_bool / slot_mp_length, as PyObject_IsTrue uses them
+    py_ref owned = py_ref::steal(result);
+    if (!owned)
+        return -1;
+    if (PyTuple_GET_ITEM(link, 1) == Py_True)
+    {
+        py_ref len = py_ref::steal(finish_length(owned.release()));
+        return len ? PyObject_IsTrue(len.get()) : -1;
+    }
+    if (!PyBool_Check(owned.get()))
+    {
+        PyErr_Format(PyExc_TypeError, "__bool__ should return bool, returned %s",
+                     Py_TYPE(owned.get())->tp_name);
+        return -1;
+    }
+    return owned.get() == Py_True;
 }
 
 PyObject* finish_new(PyObject* link, PyObject* obj)

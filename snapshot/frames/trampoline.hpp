@@ -72,6 +72,9 @@ inline constexpr const char* link_prepare = "prepare";
 //             __build_class__'s meta(name, bases, ns, **mkw) (type_call, slot_tp_new; tp_init is
 //             type_init): its result is the class, checked against the body's `cell`
 inline constexpr const char* link_meta_new = "meta_new";
+//   "branch" (using_len, jump_when, target)   a Python __bool__ (or __len__) from POP_JUMP_*_IF_*: the
+//             truth of its result decides whether the outer frame jumps to `target`; nothing is pushed
+inline constexpr const char* link_branch = "branch";
 //   "new" (cls, args, kwargs or None)   a class's Python __new__ run by type_call (slot_tp_new): on an
 //             instance of cls, type(obj).tp_init(obj, args, kwargs); the result is the object
 inline constexpr const char* link_new = "new";
@@ -128,6 +131,9 @@ PyObject* finish_prepare(PyObject* link, PyObject* ns);
 PyObject* finish_print(PyObject* link, PyObject* str);
 // The rest of builtin len() once a Python __len__ returned `res` (new reference or NULL).
 PyObject* finish_length(PyObject* res);
+// The truth PyObject_IsTrue gives once a "branch" link's __bool__ / __len__ returned `result` (new
+// reference or NULL): 1, 0, or -1 with an exception.
+int branch_truth(PyObject* link, PyObject* result);
 // The rest of type_call once a Python __new__ returned `obj` (new reference or NULL).
 PyObject* finish_new(PyObject* link, PyObject* obj);
 // The rest of builtins.__build_class__ once the metaclass's Python __new__ returned `cls` (new reference

@@ -811,6 +811,59 @@ TEST_F(trampoline, metaclass_new_run_by_build_class)
         "assert resume() == ('resumed/sweet', 'Child', 'Meta')\n");
 }
 
+TEST_F(trampoline, truth_test_of_an_if_or_while_runs_bool_or_len)
+{
+    // `if x:` / `if not x:` / `while x:` on an object with a Python __bool__ or __len__: the result's
+    // truth decides, on resume, whether the restored frame takes the jump.
+    run("class Box:\n"
+        "    def __init__(self, n):\n"
+        "        self.n = n\n"
+        "    def __len__(self):\n"
+        "        snap()\n"
+        "        return self.n\n"
+        "class Flag:\n"
+        "    def __bool__(self):\n"
+        "        return snap() == 'resumed'\n"
+        "def main():\n"
+        "    out = []\n"
+        "    if Box(1):\n"
+        "        out.append('full')\n"
+        "    else:\n"
+        "        out.append('empty')\n"
+        "    return out\n"
+        "assert main() == ['full']\n"
+        "assert links() == [None, 'branch'], links()\n"
+        "assert resume() == ['full']\n"
+        "def main():\n"
+        "    n = 0\n"
+        "    while Box(0):\n"
+        "        n += 1\n"
+        "    return n\n"
+        "captured.clear()\n"
+        "assert main() == 0 and resume() == 0\n"
+        "def main():\n"
+        "    if not Flag():\n"
+        "        return 'false'\n"
+        "    return 'true'\n"
+        "captured.clear()\n"
+        "assert main() == 'false'\n"
+        "assert links() == [None, 'branch'], links()\n"
+        "assert resume() == 'true'\n"
+        "class Bad:\n"
+        "    def __bool__(self):\n"
+        "        snap()\n"
+        "        return 1\n"
+        "def main():\n"
+        "    try:\n"
+        "        if Bad():\n"
+        "            return 'taken'\n"
+        "    except TypeError as e:\n"
+        "        return str(e)\n"
+        "captured.clear()\n"
+        "assert main() == '__bool__ should return bool, returned int'\n"
+        "assert resume() == '__bool__ should return bool, returned int'\n");
+}
+
 TEST_F(trampoline, print_converting_an_argument_writes_the_rest_of_the_line)
 {
     run("import io\n"
