@@ -232,8 +232,9 @@ walk_result walk(PyFrameObject* frame, PyObject* base_code, resume_mode innermos
             for (Py_ssize_t k = 1; k < PyTuple_GET_SIZE(iterating); k++)
                 r.frames.back().link_data.push_back(py_ref::borrow(PyTuple_GET_ITEM(iterating, k)));
         }
-        else if (f->is_entry && !generator_frame && iterating_link(g) != nullptr)
+        else if ((f->is_entry || generator_frame) && iterating_link(g) != nullptr)
         {
+            // (a generator the native rest drives links to g as well; g has no CALL operands to analyse)
             r.blocked =
                 "native code (a consumer continued after a resume) called at " + location(g, cpy::lasti(g));
             return r;

@@ -233,9 +233,33 @@ bool holds_instance(cpy::iframe* f, int depth, PyTypeObject* type)
     return false;
 }
 
+// An enum class whose members graph.py can save raw (their data type is object, int, str or float):
+// the class is then saved as its dict (graph.py _reduce_raw_class), which the resumed
+// EnumType.__new__ goes on finishing.
+bool raw_saveable_enum(PyObject* cls)
+{
+    static PyObject* enum_type = []
+    {
+        py_ref mod = py_ref::steal(import_module("enum"));
+        PyObject* t = mod ? PyObject_GetAttrString(mod.get(), "EnumType") : nullptr;
+        PyErr_Clear();
+        return t; // held for the process
+    }();
+    if (enum_type == nullptr || !PyType_Check(enum_type) ||
+        !PyObject_TypeCheck(cls, reinterpret_cast<PyTypeObject*>(enum_type)))
+        return false;
+    PyObject* member_type =
+        PyDict_GetItemString(reinterpret_cast<PyTypeObject*>(cls)->tp_dict, "_member_type_");
+    return member_type == nullptr || member_type == reinterpret_cast<PyObject*>(&PyBaseObject_Type) ||
+           member_type == reinterpret_cast<PyObject*>(&PyLong_Type) ||
+           member_type == reinterpret_cast<PyObject*>(&PyUnicode_Type) ||
+           member_type == reinterpret_cast<PyObject*>(&PyFloat_Type);
+}
+
 // A class that a library metaclass's __new__ has made and not returned yet: classes are saved by calling
-// their metaclass again (graph.py), which cannot give back one half made. It is an instance of the
-// metaclass that is no base of the class being built (EnumType.__new__ holds the first enum base too).
+// their metaclass again (graph.py), which cannot give back one half made, unless it is an enum class
+// saved raw. It is an instance of the metaclass that is no base of the class being built
+// (EnumType.__new__ holds the first enum base too).
 bool holds_new_class(cpy::iframe* f, int depth, PyTypeObject* meta)
 {
     PyObject* bases = cpy::nlocalsplus(f) > 2 ? f->localsplus[2] : nullptr;
@@ -256,7 +280,7 @@ bool holds_new_class(cpy::iframe* f, int depth, PyTypeObject* meta)
             a_base = a_base || (PyType_Check(base) && PyType_IsSubtype(reinterpret_cast<PyTypeObject*>(base),
                                                                        reinterpret_cast<PyTypeObject*>(v)));
         }
-        if (!a_base)
+        if (!a_base && !raw_saveable_enum(v))
             return true;
     }
     return false;

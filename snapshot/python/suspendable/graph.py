@@ -297,6 +297,38 @@ def _make_class(metaclass, name, bases, creation_ns):
     return cls
 
 
+# The data types whose members the engine saves raw (safe_point.cpp raw_saveable_enum): how to read the
+# plain value out of a member without the enum's own __str__ / __int__.
+_RAW_PAYLOAD = {int: int.__int__, str: str.__str__, float: float.__float__}
+
+
+def _raw_member_type(cls):
+    """The data type of an enum class's members when the engine can save them raw, else None."""
+    member_type = cls.__dict__.get("_member_type_", object)
+    return member_type if member_type is object or member_type in _RAW_PAYLOAD else None
+
+
+def _make_raw_class(metaclass, name, bases, creation):
+    hooks = _own_init_subclass_hooks(bases)
+    try:
+        for klass, _ in hooks:
+            type.__delattr__(klass, "__init_subclass__")
+        return type.__new__(metaclass, name, bases, creation)
+    finally:
+        for klass, hook in hooks:
+            type.__setattr__(klass, "__init_subclass__", hook)
+
+
+def _set_raw_class_state(cls, state):
+    for key, value in state.items():
+        type.__setattr__(cls, key, value)
+    return cls
+
+
+def _raw_member(cls, member_type, payload):
+    return object.__new__(cls) if member_type is object else member_type.__new__(cls, payload)
+
+
 def _make_enum(metaclass, name, bases, creation, members, attrs):
     # As a class statement does: the metaclass's own namespace, attributes, then the members in order.
     ns = metaclass.__prepare__(name, bases)
@@ -1053,6 +1085,7 @@ class Pickler(pickle.Pickler):
         self.ns = ns
         self.placeholders = placeholders if placeholders is not None else {}
         self.raw = raw  # ids of half-built objects (see half_built)
+        self._enum_by_value = {}  # enum class -> its members are saved raw (see _by_value_enum)
         self.main_module = sys.modules.get("__main__")
         # Module namespaces (globals of library functions saved by value) travel by module name.
         self.module_dicts = {id(m.__dict__): name for name, m in list(sys.modules.items())
@@ -1100,7 +1133,13 @@ class Pickler(pickle.Pickler):
     # ------------------------------------------------------------ the policy
     def reducer_override(self, obj):
         t = type(obj)
-        if self.raw and id(obj) in self.raw:
+        if isinstance(t, enum.EnumMeta) and self._by_value_enum(t):
+            return self._reduce_raw_member(obj, t)
+        if self.raw and (id(obj) in self.raw or id(t) in self.raw):
+            if isinstance(obj, type):
+                return self._reduce_raw_class(obj)
+            if id(t) in self.raw:
+                return self._reduce_raw_member(obj, t)
             return self._reduce_raw(obj, t)
         # Fast path: a type whose instances got nothing but plain pickle's reduction (marked below) skips
         # the policy's type checks; the per-object ones (placeholders, streams, singletons) still apply.
@@ -1155,6 +1194,33 @@ class Pickler(pickle.Pickler):
                     except AttributeError:  # not assigned yet
                         pass
         return _raw_instance, (t,), (attrs and dict(attrs), members or None), None, None, _set_raw_state
+
+    def _by_value_enum(self, cls):
+        """True for an enum class of the program that _reduce_class saves as it is: its members are saved
+        as they are too (Enum.__reduce_ex__ would look them up by value in the class being loaded)."""
+        known = self._enum_by_value.get(cls)
+        if known is None:
+            known = _raw_member_type(cls) and not _importable(cls, cls.__module__, cls.__qualname__) and (
+                cls.__module__ == "__main__" or self._module_attribute(cls) is None)
+            self._enum_by_value[cls] = known
+        return known
+
+    def _reduce_raw_class(self, cls):
+        # An enum class its metaclass's __new__ has made but not finished (half_built): its dict as it is,
+        # set back without EnumType.__new__, __set_name__ or __setattr__ (the resumed __new__ finishes it).
+        creation = {"__module__": cls.__module__, "__qualname__": cls.__qualname__}
+        state = {k: v for k, v in cls.__dict__.items()
+                 if k not in ("__module__", "__qualname__", "__dict__", "__weakref__")}
+        return _make_raw_class, (type(cls), cls.__name__, cls.__bases__, creation), state, None, None, \
+            _set_raw_class_state
+
+    def _reduce_raw_member(self, obj, cls):
+        # A member of such a class: its data type's value and its __dict__, not Enum's __reduce_ex__ (which
+        # looks the member up in the class being rebuilt).
+        member_type = _raw_member_type(cls)
+        payload = None if member_type is object else _RAW_PAYLOAD[member_type](obj)
+        attrs = dict(object.__getattribute__(obj, "__dict__"))
+        return _raw_member, (cls, member_type, payload), (attrs, None), None, None, _set_raw_state
 
     def _reduce_other(self, obj, t):
         """Plain pickle's way (copyreg.dispatch_table, __reduce_ex__), with two rescues: a by-value class
@@ -1222,6 +1288,10 @@ class Pickler(pickle.Pickler):
         if where is not None:
             return _module_attribute, where  # a library class known under another name
         if isinstance(cls, enum.EnumMeta):
+            # As it is (members with their attributes, the program's later changes), without running the
+            # members' __init__ again; rebuilt by the metaclass only for data types saved no other way.
+            if _raw_member_type(cls):
+                return self._reduce_raw_class(cls)
             return self._reduce_enum(cls)
         if not isinstance(cls.__dict__, types.MappingProxyType):
             return NotImplemented
@@ -1254,8 +1324,10 @@ class Pickler(pickle.Pickler):
         attrs = {}
         for key, value in cls.__dict__.items():
             if key in cls.__members__ or (key.startswith("_") and key.endswith("_")):
-                if not (key.startswith("__") and getattr(value, "__module__", None) == cls.__module__
-                        and isinstance(value, types.FunctionType)):
+                # EnumType's own bookkeeping (_member_map_, _flag_mask_...) is made again by the metaclass;
+                # the program's hooks (__repr__, _missing_, _generate_next_value_...) go in again
+                func = getattr(value, "__func__", value)
+                if not (isinstance(func, types.FunctionType) and func.__module__ == cls.__module__):
                     continue
             if key in ("__module__", "__qualname__", "__dict__", "__weakref__", "__doc__"):
                 continue
@@ -1684,6 +1756,8 @@ _SINGLETONS = {id(obj): (obj, reduced) for obj, reduced in (
     (dataclasses.MISSING, (_dataclasses_sentinel, ("MISSING",))),
     (getattr(dataclasses, "KW_ONLY", None), (_dataclasses_sentinel, ("KW_ONLY",))),
     (random._inst, (_random_instance, ())),
+    # auto()'s "no value yet" marker, compared by identity (_EnumDict.__setitem__)
+    (getattr(enum, "_auto_null", None), (_module_attribute, ("enum", "_auto_null"))),
 ) if obj is not None}
 
 
@@ -1751,12 +1825,33 @@ class Unpickler(pickle.Unpickler):
 _CO_OPTIMIZED = 0x0001  # Include/cpython/code.h
 
 
+def _enum_in_construction(localsplus):
+    """The enum classes an EnumType __new__ frame has made and not returned (safe_point.cpp
+    holds_new_class: instances of the metaclass that are no base of the class being built), when their
+    members can be saved raw."""
+    meta = cell_value(localsplus[0])
+    if not (isinstance(meta, type) and issubclass(meta, enum.EnumType)):
+        return []
+    bases = cell_value(localsplus[2])
+    bases = bases if isinstance(bases, tuple) else ()
+    found = []
+    for v in localsplus[1:]:
+        v = cell_value(v)
+        if v is NULL or not isinstance(v, meta) or any(isinstance(b, type) and issubclass(b, v) for b in bases):
+            continue
+        if _raw_member_type(v):
+            found.append(v)
+    return found
+
+
 def half_built(frames):
     """ids of the objects whose __init__ is running in `frames` (the engine's frame tuples) and whose class
     has a Python __reduce__ / __reduce_ex__ / __getstate__: those hooks expect a complete object. The
     engine captured the chain only because the class's layout is plain (safe_point.cpp, half_built)."""
     ids = set()
     for func, code, lasti, localsplus, *_ in frames or ():
+        if code.co_name == "__new__" and code.co_argcount >= 3 and code.co_flags & _CO_OPTIMIZED:
+            ids.update(id(c) for c in _enum_in_construction(localsplus))
         if code.co_name != "__init__" or code.co_argcount < 1 or not code.co_flags & _CO_OPTIMIZED:
             continue
         obj = cell_value(localsplus[0])

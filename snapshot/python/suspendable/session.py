@@ -93,15 +93,38 @@ def _size(obj):
     use, else sys.getsizeof. (pandas' own __sizeof__ counts every string of an object column: that
     alone cost a suspend of a notebook with a 500k-row frame 50-90 ms.)"""
     try:
-        nbytes = getattr(obj, "nbytes", None)
+        # Read through C descriptors only: a program's __getattr__, property or __sizeof__ must not run
+        # (its side effects would be the snapshot's).
+        nbytes = _c_attribute(obj, "nbytes")
         if isinstance(nbytes, int):
             return nbytes
         if type(obj).__module__.startswith("pandas.") and callable(getattr(obj, "memory_usage", None)):
             usage = obj.memory_usage(deep=False)
             return int(usage.sum()) if hasattr(usage, "sum") else int(usage)
+        if _defined_in_python(type(obj), "__sizeof__"):
+            return None
         return sys.getsizeof(obj)
     except Exception:  # noqa: BLE001 - a broken __sizeof__ must not stop a suspend
         return None
+
+
+def _lookup(cls, name):
+    for klass in cls.__mro__:
+        if name in klass.__dict__:
+            return klass.__dict__[name]
+    return None
+
+
+def _c_attribute(obj, name):
+    d = _lookup(type(obj), name)
+    if type(d).__name__ in ("getset_descriptor", "member_descriptor"):
+        return d.__get__(obj, type(obj))
+    return None
+
+
+def _defined_in_python(cls, name):
+    d = _lookup(cls, name)
+    return hasattr(getattr(d, "__func__", d), "__code__")
 
 
 def _variable(name, value):
