@@ -338,6 +338,8 @@ PyObject* apply_link(PyObject* link, PyObject* result)
         return trampoline::finish_prepare(link, result);
     if (std::strcmp(kind, trampoline::link_meta_new) == 0)
         return trampoline::finish_meta_new(link, result);
+    if (std::strcmp(kind, trampoline::link_set_names) == 0)
+        return trampoline::finish_set_names(link, result);
     if (std::strcmp(kind, trampoline::link_new) == 0)
         return trampoline::finish_new(link, result);
     if (std::strcmp(kind, trampoline::link_sort) == 0)

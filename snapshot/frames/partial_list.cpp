@@ -128,16 +128,51 @@ failed_lookup& last_failure()
 
 } // namespace
 
+namespace
+{
+
+template <typename Accept>
+PyObject* search(cpy::iframe* callee, cpy::iframe* caller, PyTypeObject* type, std::string& why,
+                 Accept accept);
+
+} // namespace
+
 PyObject* find(cpy::iframe* callee, cpy::iframe* caller, PyTypeObject* type, std::string& why)
+{
+    why = "native code (the consumer's partial list was not found)";
+    return search(callee, caller, type, why,
+                  [type](PyObject* op) { return !(type == &PyTuple_Type && !unfinished_tuple(op)); });
+}
+
+PyObject* find_dict(cpy::iframe* callee, cpy::iframe* caller, PyObject* key, PyObject* value,
+                    PyObject* not_this, std::string& why)
+{
+    why = "type.__new__() (its copy of the class dict was not found)";
+    return search(callee, caller, &PyDict_Type, why,
+                  [=](PyObject* op)
+                  {
+                      // Only compares identities: no __eq__ / __hash__ of the program runs (str keys).
+                      PyObject* found = op != not_this ? PyDict_GetItemWithError(op, key) : nullptr;
+                      PyErr_Clear();
+                      return found == value;
+                  });
+}
+
+namespace
+{
+
+template <typename Accept>
+PyObject* search(cpy::iframe* callee, cpy::iframe* caller, PyTypeObject* type, std::string& why,
+                 Accept accept)
 {
 #if !defined(__x86_64__)
     (void)callee;
     (void)caller;
     (void)type;
-    why = "native code (the consumer's partial list is only located on x86-64)";
+    (void)accept;
+    why = "native code (C state is only located on x86-64)";
     return nullptr;
 #else
-    why = "native code (the consumer's partial list was not found)";
     PyThreadState* ts = PyThreadState_Get();
     _PyCFrame* inner = nullptr;
     _PyCFrame* outer = loop_of(ts, caller, &inner);
@@ -167,14 +202,13 @@ PyObject* find(cpy::iframe* callee, cpy::iframe* caller, PyTypeObject* type, std
                        [&](PyObject* op)
                        {
                            if (Py_IS_TYPE(op, type) && Py_REFCNT(op) == 1 &&
-                               !(type == &PyTuple_Type && !unfinished_tuple(op)) &&
-                               words.count(reinterpret_cast<std::uintptr_t>(op)) != 0)
+                               words.count(reinterpret_cast<std::uintptr_t>(op)) != 0 && accept(op))
                                candidates.insert(op);
                        });
     if (candidates.size() > 1)
         drop_referenced(candidates, ts, gc);
     if (candidates.size() > 1)
-        why = "native code (the consumer's partial list is ambiguous)";
+        why += " (ambiguous)";
     if (candidates.size() == 1)
         return *candidates.begin();
     auto now = std::chrono::steady_clock::now();
@@ -182,5 +216,7 @@ PyObject* find(cpy::iframe* callee, cpy::iframe* caller, PyTypeObject* type, std
     return nullptr;
 #endif
 }
+
+} // namespace
 
 } // namespace suspendable::frames::partial_list

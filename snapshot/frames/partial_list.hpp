@@ -17,4 +17,10 @@ namespace suspendable::frames::partial_list
 // borrowed; nullptr with `why` set when it cannot be told apart with certainty.
 PyObject* find(cpy::iframe* callee, cpy::iframe* caller, PyTypeObject* type, std::string& why);
 
+// The same search for the dict type_new_set_names (Objects/typeobject.c) iterates: its copy of the new
+// class's dict, referenced only by its C local, in which `key` maps to `value` (the object whose
+// __set_name__ the callee runs); `not_this` (the class's own dict) is excluded. Borrowed, or nullptr.
+PyObject* find_dict(cpy::iframe* callee, cpy::iframe* caller, PyObject* key, PyObject* value,
+                    PyObject* not_this, std::string& why);
+
 } // namespace suspendable::frames::partial_list

@@ -6,6 +6,7 @@
 #include "bytecode.hpp"
 #include "keyed_sort.hpp"
 #include "min_max.hpp"
+#include "partial_list.hpp"
 #include "running_sum.hpp"
 
 #include <cstring>
@@ -770,6 +771,53 @@ bridge call_bridge(cpy::iframe* callee, cpy::iframe* caller, const bytecode::cod
 // CALL_FUNCTION_EX (f(*args, **kwargs)): stack [NULL, func, callargs, (kwargs)]; kwargs and callargs are
 // popped into C locals, do_call_core -> PyObject_Call -> _PyFunction_Vectorcall returns the result
 // unchanged; then [NULL, func] becomes [result]. No caches.
+PyObject* local(cpy::iframe* f, int i)
+{
+    PyObject* v = f->localsplus[i];
+    return v != nullptr && PyCell_Check(v) ? PyCell_GET(v) : v;
+}
+
+// A metaclass's super().__new__(mcls, name, bases, ns, **kwds) (tp_new_wrapper -> type_new) running a
+// __set_name__ from type_new_set_names: `for key, value in <copy of the new class's dict>:
+// value.__set_name__(cls, key)`, errors re-raised as RuntimeError from the cause, then
+// type_new_init_subclass(cls, kwds), and the class is the result. The copy and the position in it are
+// C locals: the copy is found on the C stack (partial_list.cpp), the position is the callee's key.
+bool set_name_call(PyObject* func, cpy::iframe* callee, cpy::iframe* caller, int func_at, bool has_kwargs,
+                   bridge& b)
+{
+    auto* fn = PyCFunction_Check(func) ? reinterpret_cast<PyCFunctionObject*>(func) : nullptr;
+    if (fn == nullptr || fn->m_self != reinterpret_cast<PyObject*>(&PyType_Type) ||
+        std::strcmp(fn->m_ml->ml_name, "__new__") != 0 || callee->f_code->co_argcount < 3)
+        return false;
+    PyObject* callargs = slot(caller, func_at + 1); // popped, alive in do_call_core's locals
+    PyObject* kwargs = has_kwargs ? slot(caller, func_at + 2) : nullptr;
+    if (!PyTuple_CheckExact(callargs) || PyTuple_GET_SIZE(callargs) != 4 ||
+        (kwargs != nullptr && !PyDict_CheckExact(kwargs)))
+        return false;
+    PyObject* value = local(callee, 0);
+    PyObject* cls = local(callee, 1);
+    PyObject* key = local(callee, 2);
+    if (value == nullptr || cls == nullptr || key == nullptr || !PyType_Check(cls) ||
+        !PyUnicode_CheckExact(key) ||
+        reinterpret_cast<PyObject*>(Py_TYPE(cls)) != PyTuple_GET_ITEM(callargs, 0) ||
+        code_of_or_null(type_lookup(reinterpret_cast<PyObject*>(Py_TYPE(value)), "__set_name__")) !=
+            reinterpret_cast<PyObject*>(callee->f_code))
+        return false;
+    std::string why;
+    PyObject* names = partial_list::find_dict(callee, caller, key, value,
+                                              reinterpret_cast<PyTypeObject*>(cls)->tp_dict, why);
+    if (names == nullptr)
+    {
+        b.why = why;
+        return false;
+    }
+    b.ok = true;
+    b.kind = link_set_names;
+    for (PyObject* o : {cls, names, key, kwargs != nullptr ? kwargs : Py_None})
+        b.data.push_back(py_ref::borrow(o));
+    return true;
+}
+
 bridge call_ex_bridge(cpy::iframe* callee, cpy::iframe* caller, const bytecode::instruction& ins)
 {
     bridge b;
@@ -791,7 +839,8 @@ bridge call_ex_bridge(cpy::iframe* callee, cpy::iframe* caller, const bytecode::
         b.ok = true;
         return b;
     }
-    init_of_class_call(func, callee, b);
+    if (!init_of_class_call(func, callee, b))
+        set_name_call(func, callee, caller, func_at, (ins.oparg & 1) != 0, b);
     return b;
 }
 
@@ -1607,6 +1656,63 @@ PyObject* finish_build_class(PyObject* link, PyObject* cell)
                             py_ref::steal(PyObject_VectorcallDict(PyTuple_GET_ITEM(link, 5), margs, 3,
                                                                   mkw == Py_None ? nullptr : mkw)),
                             cell);
+}
+
+PyObject* finish_set_names(PyObject* link, PyObject* result)
+{
+    // typeobject.c type_new_set_names from the entry after `key`, then type_new_init_subclass
+    PyObject* cls = PyTuple_GET_ITEM(link, 1);
+    PyObject* names = PyTuple_GET_ITEM(link, 2);
+    PyObject* current = PyTuple_GET_ITEM(link, 3);
+    PyObject* kwds = PyTuple_GET_ITEM(link, 4);
+    const char* cls_name = reinterpret_cast<PyTypeObject*>(cls)->tp_name;
+    auto failed = [&](PyObject* value, PyObject* key)
+    {
+        _PyErr_FormatFromCause(PyExc_RuntimeError,
+                               "Error calling __set_name__ on '%.100s' instance %R in '%.100s'",
+                               Py_TYPE(value)->tp_name, key, cls_name);
+        return nullptr;
+    };
+    py_ref done = py_ref::steal(result);
+    if (!done)
+        return failed(PyDict_GetItemWithError(names, current), current);
+    Py_ssize_t pos = 0;
+    PyObject* key = nullptr;
+    PyObject* value = nullptr;
+    bool after = false;
+    while (PyDict_Next(names, &pos, &key, &value))
+    {
+        if (!after)
+        {
+            after = key == current;
+            continue;
+        }
+        py_ref hold_key = py_ref::borrow(key);
+        py_ref hold_value = py_ref::borrow(value);
+        // _PyObject_LookupSpecial: the type's attribute, bound through its descriptor
+        PyObject* special = _PyType_Lookup(Py_TYPE(value), interned("__set_name__"));
+        if (special == nullptr)
+            continue;
+        descrgetfunc get = Py_TYPE(special)->tp_descr_get;
+        py_ref set_name =
+            get == nullptr ? py_ref::borrow(special)
+                           : py_ref::steal(get(special, value, reinterpret_cast<PyObject*>(Py_TYPE(value))));
+        if (!set_name)
+            return nullptr;
+        py_ref res = py_ref::steal(PyObject_CallFunctionObjArgs(set_name.get(), cls, key, nullptr));
+        if (!res)
+            return failed(value, key);
+    }
+    // type_new_init_subclass: super(cls, cls).__init_subclass__(**kwds)
+    PyObject* pair[2] = {cls, cls};
+    py_ref sup =
+        py_ref::steal(PyObject_Vectorcall(reinterpret_cast<PyObject*>(&PySuper_Type), pair, 2, nullptr));
+    py_ref hook = sup ? py_ref::steal(PyObject_GetAttrString(sup.get(), "__init_subclass__")) : py_ref();
+    py_ref ran =
+        hook
+            ? py_ref::steal(PyObject_VectorcallDict(hook.get(), nullptr, 0, kwds == Py_None ? nullptr : kwds))
+            : py_ref();
+    return ran ? py_ref::borrow(cls).release() : nullptr;
 }
 
 PyObject* finish_meta_new(PyObject* link, PyObject* cls)

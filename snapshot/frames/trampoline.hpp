@@ -75,6 +75,10 @@ inline constexpr const char* link_meta_new = "meta_new";
 //   "branch" (using_len, jump_when, target)   a Python __bool__ (or __len__) from POP_JUMP_*_IF_*: the
 //             truth of its result decides whether the outer frame jumps to `target`; nothing is pushed
 inline constexpr const char* link_branch = "branch";
+//   "set_names" (cls, names, key, kwds or None)   a __set_name__ run by type.__new__ (type_new_set_names,
+//             called as super().__new__(...) by a metaclass): the rest of `names` (the dict copy it
+//             iterates) after `key`, then __init_subclass__(**kwds); the result is the class
+inline constexpr const char* link_set_names = "set_names";
 //   "new" (cls, args, kwargs or None)   a class's Python __new__ run by type_call (slot_tp_new): on an
 //             instance of cls, type(obj).tp_init(obj, args, kwargs); the result is the object
 inline constexpr const char* link_new = "new";
@@ -139,6 +143,8 @@ PyObject* finish_new(PyObject* link, PyObject* obj);
 // The rest of builtins.__build_class__ once the metaclass's Python __new__ returned `cls` (new reference
 // or NULL).
 PyObject* finish_meta_new(PyObject* link, PyObject* cls);
+// The rest of type.__new__ once a __set_name__ it called returned `result` (new reference or NULL).
+PyObject* finish_set_names(PyObject* link, PyObject* result);
 
 // The rest of a binary operator or comparison after the Python method the restored frame ran returned
 // NotImplemented (new reference, or NULL with an exception). `link` is the captured link tuple.

@@ -864,6 +864,31 @@ TEST_F(trampoline, truth_test_of_an_if_or_while_runs_bool_or_len)
         "assert resume() == '__bool__ should return bool, returned int'\n");
 }
 
+TEST_F(trampoline, set_name_run_by_type_new_continues_with_the_next_attribute)
+{
+    // super().__new__ in a metaclass calls each attribute's __set_name__ from C over a copy of the class
+    // dict (found on the C stack): on resume the rest of the copy follows, then __init_subclass__.
+    run("class Field:\n"
+        "    def __set_name__(self, owner, name):\n"
+        "        self.name = snap() + ':' + name\n"
+        "        owner.names.append(name)\n"
+        "class Base:\n"
+        "    def __init_subclass__(cls, **kw):\n"
+        "        cls.flavour = kw.get('flavour')\n"
+        "class Meta(type):\n"
+        "    def __new__(mcls, name, bases, ns, **kw):\n"
+        "        return super().__new__(mcls, name, bases, ns, **kw)\n"
+        "def main():\n"
+        "    class Rec(Base, metaclass=Meta, flavour='dry'):\n"
+        "        names = []\n"
+        "        a = Field()\n"
+        "        b = Field()\n"
+        "    return Rec.names, Rec.a.name, Rec.b.name, Rec.flavour\n"
+        "assert main() == (['a', 'b'], 'first:a', 'again:b', 'dry'), main()\n"
+        "assert links() == [None, 'meta_new', 'set_names'], links()\n"
+        "assert resume() == (['a', 'b'], 'resumed:a', 'again:b', 'dry')\n");
+}
+
 TEST_F(trampoline, print_converting_an_argument_writes_the_rest_of_the_line)
 {
     run("import io\n"
