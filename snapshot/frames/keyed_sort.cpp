@@ -14,7 +14,8 @@
 // dropped afterwards and reported with the same ValueError, as list_sort_impl does.
 #include "keyed_sort.hpp"
 
-#include <algorithm>
+#include "call_registry.hpp"
+
 #include <utility>
 
 namespace suspendable::frames::keyed_sort
@@ -42,36 +43,11 @@ struct active_sort
 
 // Key phases running now, in every thread (the GIL serialises access); threads interleave, so a
 // finished phase is removed wherever it is.
-std::vector<active_sort*>& running()
-{
-    static auto* all = new std::vector<active_sort*>(); // never destroyed: may outlive Py_Finalize
-    return *all;
-}
-
-class registration
-{
-public:
-    explicit registration(active_sort* s) : m_sort(s) { running().push_back(s); }
-    ~registration()
-    {
-        auto& all = running();
-        all.erase(std::find(all.begin(), all.end(), m_sort));
-    }
-    registration(const registration&) = delete;
-    registration& operator=(const registration&) = delete;
-
-private:
-    active_sort* m_sort;
-};
+using registry = call_registry<active_sort>;
 
 active_sort* find(cpy::iframe* caller)
 {
-    for (auto it = running().rbegin(); it != running().rend(); ++it)
-    {
-        if ((*it)->caller == caller)
-            return *it;
-    }
-    return nullptr;
+    return registry::find([caller](const active_sort& s) { return s.caller == caller; });
 }
 
 void take_items(active_sort& s)
@@ -192,7 +168,7 @@ PyObject* sort(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject
     take_items(s);
     bool ok;
     {
-        registration r(&s);
+        registry::entry r(&s);
         ok = compute_keys(s);
     }
     return give_back_and_sort(s, ok);

@@ -9,7 +9,7 @@
 //   an empty iterable gives `default`, or the original's ValueError.
 #include "min_max.hpp"
 
-#include <algorithm>
+#include "call_registry.hpp"
 
 namespace suspendable::frames::min_max
 {
@@ -36,36 +36,11 @@ struct active_min_max
     PyObject* item = nullptr; // the item whose key is being computed (borrowed from the loop)
 };
 
-std::vector<active_min_max*>& running()
-{
-    static auto* all = new std::vector<active_min_max*>(); // never destroyed: may outlive Py_Finalize
-    return *all;
-}
-
-class registration
-{
-public:
-    explicit registration(active_min_max* s) : m_call(s) { running().push_back(s); }
-    ~registration()
-    {
-        auto& all = running();
-        all.erase(std::find(all.begin(), all.end(), m_call));
-    }
-    registration(const registration&) = delete;
-    registration& operator=(const registration&) = delete;
-
-private:
-    active_min_max* m_call;
-};
+using registry = call_registry<active_min_max>;
 
 active_min_max* find(cpy::iframe* caller)
 {
-    for (auto it = running().rbegin(); it != running().rend(); ++it)
-    {
-        if ((*it)->caller == caller)
-            return *it;
-    }
-    return nullptr;
+    return registry::find([caller](const active_min_max& s) { return s.caller == caller; });
 }
 
 // `item` with key `val` against the best so far. False with an exception set.
@@ -166,7 +141,7 @@ PyObject* call(PyObject* args, PyObject* kwds, bool is_max)
     s.it = py_ref::steal(PyObject_GetIter(v));
     if (!s.it)
         return nullptr;
-    registration r(&s);
+    registry::entry r(&s);
     return run(s);
 }
 

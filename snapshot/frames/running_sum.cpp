@@ -11,7 +11,8 @@
 // PyNumber_Add at resume (trampoline.cpp, the "sum" consumer) ends with the same value.
 #include "running_sum.hpp"
 
-#include <algorithm>
+#include "call_registry.hpp"
+
 #include <climits>
 #include <vector>
 
@@ -40,27 +41,7 @@ struct active_sum
     py_ref total; // in mode object
 };
 
-std::vector<active_sum*>& running()
-{
-    static auto* all = new std::vector<active_sum*>(); // never destroyed: may outlive Py_Finalize
-    return *all;
-}
-
-class registration
-{
-public:
-    explicit registration(active_sum* s) : m_sum(s) { running().push_back(s); }
-    ~registration()
-    {
-        auto& all = running();
-        all.erase(std::find(all.begin(), all.end(), m_sum));
-    }
-    registration(const registration&) = delete;
-    registration& operator=(const registration&) = delete;
-
-private:
-    active_sum* m_sum;
-};
+using registry = call_registry<active_sum>;
 
 // Enters the C modes the total allows (builtin_sum_impl's checks on `result` before each loop).
 void enter_c_mode(active_sum& s)
@@ -170,7 +151,7 @@ PyObject* sum(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyObject* kwna
         s.m = mode::c_double;
         s.total.reset();
     }
-    registration r(&s);
+    registry::entry r(&s);
     for (;;)
     {
         // A generator is its own iterator (PyObject_GetIter returns it).
@@ -211,12 +192,9 @@ void install()
 
 py_ref total_of(cpy::iframe* caller, PyObject* generator)
 {
-    for (auto it = running().rbegin(); it != running().rend(); ++it)
-    {
-        if ((*it)->caller == caller && (*it)->generator == generator)
-            return total_now(**it);
-    }
-    return {};
+    active_sum* s =
+        registry::find([=](const active_sum& a) { return a.caller == caller && a.generator == generator; });
+    return s != nullptr ? total_now(*s) : py_ref();
 }
 
 } // namespace suspendable::frames::running_sum
