@@ -879,6 +879,15 @@ bridge with_bridge(cpy::iframe* callee, cpy::iframe* caller, const bytecode::ins
     return b;
 }
 
+// The __getattr__ slot_tp_getattr_hook calls after an AttributeError from the callee, or NULL (none, or
+// the callee is __getattr__ itself).
+PyObject* getattr_fallback(PyObject* owner, cpy::iframe* callee)
+{
+    PyObject* fallback = type_lookup(reinterpret_cast<PyObject*>(Py_TYPE(owner)), "__getattr__");
+    return fallback != nullptr && code_of(fallback) == reinterpret_cast<PyObject*>(callee->f_code) ? nullptr
+                                                                                                   : fallback;
+}
+
 // LOAD_ATTR / LOAD_METHOD reaching Python code (property getters, descriptors' __get__, __getattr__,
 // __getattribute__): PyObject_GetAttr / _PyObject_GetMethod return the callee's result. When the type
 // has a __getattr__ hook, slot_tp_getattr_hook calls it after an AttributeError from __getattribute__
@@ -895,9 +904,7 @@ bridge attr_bridge(cpy::iframe* callee, cpy::iframe* caller, const bytecode::ins
     }
     PyObject* owner = slot(caller, d - 1);
     PyObject* name = PyTuple_GET_ITEM(caller->f_code->co_names, ins.oparg);
-    PyObject* fallback = type_lookup(reinterpret_cast<PyObject*>(Py_TYPE(owner)), "__getattr__");
-    if (fallback != nullptr && code_of(fallback) == reinterpret_cast<PyObject*>(callee->f_code))
-        fallback = nullptr; // the callee is __getattr__ itself
+    PyObject* fallback = getattr_fallback(owner, callee);
     b.ok = true;
     b.lasti = ins.next - 1;
     b.depth = d - 1;
@@ -1083,9 +1090,7 @@ bool getattr_call(PyObject* y, cpy::iframe* callee, cpy::iframe* caller, int bas
     PyObject* name = slot(caller, base + 3);
     if (!PyUnicode_CheckExact(name) || !attribute_hook(owner, name, callee))
         return false;
-    PyObject* fallback = type_lookup(reinterpret_cast<PyObject*>(Py_TYPE(owner)), "__getattr__");
-    if (fallback != nullptr && code_of(fallback) == reinterpret_cast<PyObject*>(callee->f_code))
-        fallback = nullptr; // the callee is __getattr__ itself
+    PyObject* fallback = getattr_fallback(owner, callee);
     b.ok = true;
     b.kind = link_getattr;
     for (PyObject* o : {owner, name, fallback})
