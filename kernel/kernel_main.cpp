@@ -88,7 +88,7 @@ int kernel(const args& a)
     }
 
     runtime_options options;
-    options.argv = {executable_path(), "kernel", "-f", file};
+    options.argv = {command_path(), "kernel", "-f", file};
     options.builtins = {{"_suspendable_kernel", init_kernel_module}};
     python_runtime runtime(options);
     // Before xeus or our I/O thread exist: every thread created later inherits SIGINT blocked.

@@ -45,7 +45,7 @@ fs::path logo_dir()
 nl::json kernel_json()
 {
     return {
-        {"argv", {executable_path(), "kernel", "-f", "{connection_file}"}},
+        {"argv", {command_path(), "kernel", "-f", "{connection_file}"}},
         {"display_name", "Python (suspendable)"},
         {"language", "python"},
         {"interrupt_mode", "signal"},

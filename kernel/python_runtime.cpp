@@ -14,26 +14,6 @@ namespace fs = std::filesystem;
 namespace suspendable
 {
 
-std::string executable_path()
-{
-    std::error_code ec;
-    fs::path p = fs::read_symlink("/proc/self/exe", ec);
-    return ec ? std::string() : p.string();
-}
-
-std::string python_package_dir()
-{
-    if (const char* env = std::getenv("SUSPENDABLE_PYTHON_DIR"))
-        return env;
-    fs::path exe_dir = fs::path(executable_path()).parent_path();
-    for (const fs::path& candidate : {exe_dir / "python", exe_dir.parent_path() / "share/suspendable/python"})
-    {
-        if (fs::exists(candidate / "suspendable"))
-            return candidate.string();
-    }
-    return (exe_dir / "python").string();
-}
-
 namespace
 {
 

@@ -2,6 +2,8 @@
 // (sys.executable, sys.path, site-packages) plus the project's own builtin and pure-Python modules.
 #pragma once
 
+#include "install_paths.hpp"
+
 #include <string>
 #include <vector>
 
@@ -35,12 +37,5 @@ public:
     python_runtime(const python_runtime&) = delete;
     python_runtime& operator=(const python_runtime&) = delete;
 };
-
-// The directory holding the project's Python packages (suspendable, suspendable_kernel): next to the
-// binary in a build tree (<exe dir>/python) or <prefix>/share/suspendable/python after installation.
-std::string python_package_dir();
-
-// Absolute path of the running binary.
-std::string executable_path();
 
 } // namespace suspendable

@@ -6,7 +6,16 @@ There is deliberately no fallback format: unpickling is code execution, so a sna
 read after its signature and checksums are verified.
 """
 
-import _suspendable_format as _format
+import sys
+
+
+def _format():
+    """The extension, loaded at the first snapshot rather than at start-up: it links OpenSSL and zstd
+    (2 ms of loading that a program never suspended should not pay)."""
+    fmt = sys.modules.get("_suspendable_format")
+    if fmt is None:
+        import _suspendable_format as fmt
+    return fmt
 
 
 class SnapshotFileError(Exception):
@@ -15,7 +24,7 @@ class SnapshotFileError(Exception):
 
 def write(path, manifest, pickle_data, buffers):
     """Writes the snapshot atomically (a crash never damages an existing file); returns its size."""
-    return _format.write(path, manifest, pickle_data, buffers)
+    return _format().write(path, manifest, pickle_data, buffers)
 
 
 def uses_buffers():
@@ -24,15 +33,17 @@ def uses_buffers():
 
 def read_manifest(path):
     """The manifest only: nothing is unpickled."""
+    fmt = _format()
     try:
-        return _format.read_manifest(path)
-    except _format.SnapshotError as e:
+        return fmt.read_manifest(path)
+    except fmt.SnapshotError as e:
         raise SnapshotFileError(str(e)) from None
 
 
 def read(path):
     """(manifest, pickle bytes-like, buffers), after the file's integrity and signature checks."""
+    fmt = _format()
     try:
-        return _format.read(path)
-    except _format.SnapshotError as e:
+        return fmt.read(path)
+    except fmt.SnapshotError as e:
         raise SnapshotFileError(str(e)) from None

@@ -7,9 +7,9 @@ writes the file. A snapshot holds: a JSON manifest (readable without unpickling 
 pickle of {frames, handled exception, globals of __main__, process state}.
 """
 
+import _signal
 import importlib.util
 import os
-import signal
 import sys
 import time
 
@@ -377,10 +377,10 @@ def _install(program, signals):
                       count_only=bool(report and not at), timeout=0 if at or report else program.timeout,
                       private_prefix=_PACKAGE_DIR, on_abandon=_on_abandon)
     for sig in signals:
-        signal.signal(sig, _engine.request)
+        _signal.signal(sig, _engine.request)
     # The command line blocks these signals until the handlers are in place (a request that arrives
     # during start-up waits instead of killing the process).
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, signals)
+    _signal.pthread_sigmask(_signal.SIG_UNBLOCK, signals)
     if at or report:
         _engine.arm()
 
@@ -419,7 +419,7 @@ def _execute(body, program):
     except BaseException as e:  # noqa: BLE001 - reported like the interpreter does
         _engine.disarm()
         _print_uncaught(e, program.base_code)
-        status = -signal.SIGINT if isinstance(e, KeyboardInterrupt) else 1
+        status = -_signal.SIGINT if isinstance(e, KeyboardInterrupt) else 1
     capturable = _engine.counters()[0]
     _uninstall()
     if os.environ.get("SUSPENDABLE_TEST_REPORT") == "1":

@@ -20,6 +20,7 @@ of the old one's. So a resume on a machine with another HOME or PATH keeps those
 set them itself.
 """
 
+import _signal
 import importlib.util
 import io
 import os
@@ -187,13 +188,10 @@ _BUILTIN_DIALECTS = ("excel", "excel-tab", "unix")
 
 
 def _signal_handlers():
-    signal = sys.modules.get("signal")
-    if signal is None:
-        return {}
     handlers = {}
-    for signum in signal.valid_signals():
+    for signum in _signal.valid_signals():
         try:
-            handlers[int(signum)] = signal.getsignal(signum)
+            handlers[signum] = _signal.getsignal(signum)
         except (OSError, ValueError):
             pass
     return handlers
@@ -266,11 +264,10 @@ def _hooks_state(ns):
         if saveable(f"the handler of signal {signum}", handler):
             signals[signum] = handler
     timers = {}
-    signal = sys.modules.get("signal")
     timer_signals = {"ITIMER_REAL": "SIGALRM", "ITIMER_VIRTUAL": "SIGVTALRM", "ITIMER_PROF": "SIGPROF"}
-    for which, signame in timer_signals.items() if signal else ():
-        remaining = signal.getitimer(getattr(signal, which))
-        if remaining[0] > 0 and str(getattr(signal.getsignal(getattr(signal, signame)), "__module__", "")
+    for which, signame in timer_signals.items():
+        remaining = _signal.getitimer(getattr(_signal, which))
+        if remaining[0] > 0 and str(getattr(_signal.getsignal(getattr(_signal, signame)), "__module__", "")
                                     ).split(".")[0] not in _OWN_PACKAGES:  # not the console's exit deadline
             timers[which] = remaining
     hook = sys.excepthook if sys.excepthook is not _BASELINE_EXCEPTHOOK else None
@@ -302,14 +299,13 @@ def _finalizers(ns):
 
 
 def _restore_hooks(hooks, messages):
-    import signal
     for signum, handler in hooks["signals"].items():
         try:
-            signal.signal(signum, handler)
+            _signal.signal(signum, handler)
         except (OSError, ValueError) as e:
             messages.append(f"the handler of signal {signum} could not be set again: {e}")
     for which, (delay, interval) in hooks["timers"].items():
-        signal.setitimer(getattr(signal, which), delay, interval)
+        _signal.setitimer(getattr(_signal, which), delay, interval)
     if hooks["excepthook"] is not None:
         sys.excepthook = hooks["excepthook"]
     sys.set_int_max_str_digits(hooks["int_max_str_digits"])
