@@ -79,6 +79,19 @@ bool add_as_objects(active_sum& s, PyObject* item, bool after_long)
     return true;
 }
 
+// An int's value when it has at most one digit (3.11 layout: the sign of ob_size is the sign, its
+// magnitude the digit count; a digit is 30 bits, so it fits a long). The common case, read without a
+// call into libpython.
+bool small_int(PyObject* item, long* value)
+{
+    Py_ssize_t size = Py_SIZE(item);
+    if (size < -1 || size > 1)
+        return false;
+    auto* digits = reinterpret_cast<PyLongObject*>(item)->ob_digit;
+    *value = size == 0 ? 0 : size * static_cast<long>(digits[0]);
+    return true;
+}
+
 // One item into the total. False with an exception set.
 bool add(active_sum& s, PyObject* item)
 {
@@ -87,7 +100,9 @@ bool add(active_sum& s, PyObject* item)
         if (PyLong_CheckExact(item) || PyBool_Check(item))
         {
             int overflow = 0;
-            long b = PyLong_AsLongAndOverflow(item, &overflow);
+            long b = 0;
+            if (!small_int(item, &b))
+                b = PyLong_AsLongAndOverflow(item, &overflow);
             if (overflow == 0 && (s.i >= 0 ? b <= LONG_MAX - s.i : b >= LONG_MIN - s.i))
             {
                 s.i += b;
@@ -152,12 +167,19 @@ PyObject* sum(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyObject* kwna
         s.total.reset();
     }
     registry::entry r(&s);
+    // A generator is its own iterator (PyObject_GetIter returns it). Its tp_iternext returns NULL
+    // with no exception set when it ends (gen_iternext), which is all PyIter_Next adds to it.
+    iternextfunc next = Py_TYPE(s.generator)->tp_iternext;
     for (;;)
     {
-        // A generator is its own iterator (PyObject_GetIter returns it).
-        py_ref item = py_ref::steal(PyIter_Next(s.generator));
+        py_ref item = py_ref::steal(next(s.generator));
         if (!item)
-            return PyErr_Occurred() ? nullptr : total_now(s).release();
+        {
+            if (PyErr_Occurred() && !PyErr_ExceptionMatches(PyExc_StopIteration))
+                return nullptr;
+            PyErr_Clear();
+            return total_now(s).release();
+        }
         if (!add(s, item.get()))
             return nullptr;
     }
