@@ -4,6 +4,7 @@
 #         locks and the half-imported module cannot travel), then the loop goes on
 import importlib
 import os
+import shutil
 import sys
 import time
 
@@ -28,5 +29,5 @@ for rnd in range(4):
 sys.path.remove(where)
 for i in range(12):
     os.remove(os.path.join(where, "p48_mod%d.py" % i))
-os.rmdir(where)
+shutil.rmtree(where)  # and the bytecode the imports wrote (unless PYTHONDONTWRITEBYTECODE is set)
 print("done", total)
