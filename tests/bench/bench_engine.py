@@ -99,21 +99,17 @@ print(acc, fib(27))
 ''',
 }
 
-# Runs a script as __main__ under a Python-level tracer and reports how many `line` events it executed (all
-# frames of the program: the same events the engine's tracer sees, whether capturable or not), leaving out the
-# bodies of imported modules (the engine process may have imported them already, and they are not the program's).
+# Counts the `line` events a script executes when run as `python3.11 SCRIPT` (all frames of the program:
+# the same events the engine's tracer sees, whether capturable or not), leaving out the bodies of imported
+# modules (the engine process may have imported them already, and they are not the program's). Installed
+# as a sitecustomize module: the tracer is set before the script starts and the script's module frame is
+# the bottom of the stack, as under the engine (a harness frame below it would add work of its own to any
+# program that walks the stack: traceback.extract_stack reading the harness's file into linecache).
 COUNT_EVENTS = '''
-import os, sys, types
-path = sys.argv[1]
-sys.argv = sys.argv[1:]
-sys.path[0] = os.path.dirname(path)
-with open(path) as f:
-    code = compile(f.read(), path, "exec")
-main = types.ModuleType("__main__")
-main.__file__ = path
-main.__builtins__ = __builtins__
-sys.modules["__main__"] = main
+import os, sys
 n = [0]
+started = [False]
+done = [False]
 def under_import(frame):
     while frame is not None:
         if frame.f_code.co_filename.startswith("<frozen importlib"):
@@ -121,20 +117,22 @@ def under_import(frame):
         frame = frame.f_back
     return False
 def tracer(frame, event, arg):
+    if done[0]:
+        return None
+    if not started[0]:
+        # What runs after this module and before the script (the rest of site) is not the program's.
+        if event != "call" or frame.f_back is not None or frame.f_code.co_name != "<module>":
+            return None
+        started[0] = True
     if event == "call" and under_import(frame):
         return None  # module bodies run by import: the engine may already have imported them
     if event == "line":
         n[0] += 1
+    elif event == "return" and frame.f_back is None and frame.f_code.co_name == "<module>":
+        done[0] = True  # the script's module body has ended: exit handlers are not counted
+        os.write(2, b"[total line events %d]\\n" % n[0])
     return tracer
 sys.settrace(tracer)
-try:
-    exec(code, main.__dict__)
-except BaseException:
-    pass
-finally:
-    sys.settrace(None)
-sys.stdout.flush()
-os.write(2, b"[total line events %d]\\n" % n[0])
 '''
 
 SMALL_STATE = '''
@@ -324,15 +322,16 @@ class Bench:
         results = []  # (program, latency, deferred-by-engine or None)
         missed = killed = 0
         weighted = []
-        counter = os.path.join(self.tmp, "count_events.py")
-        with open(counter, "w") as f:
+        counter = os.path.join(self.tmp, "count-events")
+        os.makedirs(counter, exist_ok=True)
+        with open(os.path.join(counter, "sitecustomize.py"), "w") as f:
             f.write(COUNT_EVENTS)
         for path, args in progs:
             name = os.path.basename(path)
             cwd = tempfile.mkdtemp(dir=self.tmp)
             secs, p = timed([PY311, path, *args], cwd, env(CORPUS_SLOW="0.01"))
             _, rep = timed(self.binary("run", path, *args), cwd, env(SUSPENDABLE_TEST_REPORT="1"))
-            _, tot = timed([PY311, counter, path, *args], cwd)
+            _, tot = timed([PY311, path, *args], cwd, env(PYTHONPATH=counter))
             m = re.search(rb"\[suspendable: not suspended, (\d+) capturable events", rep.stderr)
             t = re.search(rb"\[total line events (\d+)\]", tot.stderr)
             if m and t:
