@@ -428,6 +428,12 @@ def _new_instance(cls):
     return object.__new__(cls)
 
 
+def _new_of_base(cls, base, args):
+    # An instance of a tuple / int / str ... subclass whose Python __new__ pickling does not know about:
+    # allocated as its builtin base does, with the base's own value (the state follows as usual).
+    return base.__new__(cls, *args)
+
+
 def _make_memoryview(base, fmt, shape):
     view = memoryview(base)
     return view.cast("B").cast(fmt, shape) if (view.format, view.shape) != (fmt, shape) else view
@@ -985,6 +991,27 @@ def _custom_new(cls):
     return has_new
 
 
+_PICKLING_HOOKS = ("__getnewargs_ex__", "__getnewargs__", "__reduce_ex__", "__reduce__")
+
+
+def _value_base_past_new(cls):
+    """The builtin value type (tuple, int, str, float, bytes, complex) under a class whose Python __new__
+    is more derived than any pickling hook, or None. Pickle would call that __new__ at load time with the
+    base's __getnewargs__ (a namedtuple subclass's __new__ with its fields): code of the program run
+    again at resume, with arguments it may not even accept."""
+    overridden = False
+    for k in cls.__mro__:
+        d = vars(k)
+        if k.__module__ == "builtins":
+            return k if overridden and "__getnewargs__" in d else None
+        if overridden:
+            continue  # a hook of a base (namedtuple's __getnewargs__) is for the base's __new__
+        if any(hook in d for hook in _PICKLING_HOOKS):
+            return None  # the class that writes __new__ also says how to pickle
+        overridden = "__new__" in d
+    return None
+
+
 def _importable(obj, module_name, qualname):
     module = sys.modules.get(module_name)
     if module is None or module_name == "__main__" or "<locals>" in qualname:
@@ -1172,7 +1199,7 @@ class Pickler(pickle.Pickler):
         if singleton is not None and singleton[0] is obj:
             return singleton[1]
         rv = self._reduce_other(obj, t)
-        if isinstance(rv, tuple) and rv[:1] != (_module_attribute,) and \
+        if isinstance(rv, tuple) and rv[:1] not in ((_module_attribute,), (_new_of_base,)) and \
                 rv[5:] not in ((_fill_container,), (_set_instance_dict,)) and \
                 not (t.__module__ == "__main__" and _custom_new(t)):
             self._plain_types.add(t)
@@ -1237,6 +1264,10 @@ class Pickler(pickle.Pickler):
         if t.__module__ == "__main__" and isinstance(rv, tuple) and rv and rv[0] is copyreg.__newobj__ \
                 and tuple(rv[1]) == (t,) and _custom_new(t):
             rv = (_new_instance, (t,)) + tuple(rv[2:])
+        if isinstance(rv, tuple) and len(rv) >= 2 and rv[0] is copyreg.__newobj__ and len(rv[1]) > 1:
+            base = _value_base_past_new(t)
+            if base is not None:
+                rv = (_new_of_base, (t, base, base.__getnewargs__(obj))) + tuple(rv[2:])
         if isinstance(rv, tuple) and len(rv) >= 3 and rv[0] is copyreg.__newobj__ and isinstance(rv[2], dict) \
                 and (len(rv) < 4 or rv[3] is None) and (len(rv) < 5 or rv[4] is None) and \
                 _python_override(t, "__getattr__") and not hasattr(t, "__setstate__"):
