@@ -211,21 +211,30 @@ void call_arguments(cpy::iframe* caller, int first, int nargs, PyObject* kwnames
 }
 
 // type_call -> slot_tp_new -> the class's Python __new__: type_call's only state is the call's arguments
-// (still on the caller's stack); the "new" link runs the rest of type_call on __new__'s result.
-bool new_of_class_call(PyObject* callable, cpy::iframe* callee, cpy::iframe* caller, int base, int nargs,
-                       PyObject* kwnames, bridge& b)
+// (on the caller's stack: CALL's operands, or CALL_FUNCTION_EX's tuple and dict); the "new" link runs the
+// rest of type_call on __new__'s result. `kwargs` is a dict or None.
+bool new_of_class_call(PyObject* callable, cpy::iframe* callee, py_ref args, py_ref kwargs, bridge& b)
 {
     if (!is_python_class_call(callable) || first_argument(callee) != callable ||
         python_new(callable) != reinterpret_cast<PyObject*>(callee->f_func))
         return false;
-    py_ref args, kwargs;
-    call_arguments(caller, base + 2, nargs, kwnames, args, kwargs);
     b.ok = true;
     b.kind = link_new;
     b.data.push_back(py_ref::borrow(callable));
     b.data.push_back(std::move(args));
     b.data.push_back(std::move(kwargs));
     return true;
+}
+
+bool new_of_class_call(PyObject* callable, cpy::iframe* callee, cpy::iframe* caller, int base, int nargs,
+                       PyObject* kwnames, bridge& b)
+{
+    if (!is_python_class_call(callable) ||
+        python_new(callable) != reinterpret_cast<PyObject*>(callee->f_func))
+        return false;
+    py_ref args, kwargs;
+    call_arguments(caller, base + 2, nargs, kwnames, args, kwargs);
+    return new_of_class_call(callable, callee, std::move(args), std::move(kwargs), b);
 }
 
 // The normal exit of a with block (compile.c compiler_call_exit_with_nones): the stack holds
@@ -818,6 +827,43 @@ bool set_name_call(PyObject* func, cpy::iframe* callee, cpy::iframe* caller, int
     return true;
 }
 
+// True when `v` is the value of one of the frame's local variables (not a cell). The frame has not run
+// since its current instruction began, so such an object is alive even if a C local that held it let go.
+bool held_by_local(cpy::iframe* f, PyObject* v)
+{
+    for (int i = 0; i < f->f_code->co_nlocalsplus; i++)
+    {
+        if (f->localsplus[i] == v)
+            return true;
+    }
+    return false;
+}
+
+// A class call f(*args, **kwargs) running a Python __new__, in the common form where args is a local
+// variable (a wrapper's `cls(*args, **kwargs)`, `C(*fields)`). CALL_FUNCTION_EX popped args into a C
+// local and, unless it was an exact tuple, replaced it there by a tuple copy and dropped it: the popped
+// slot may then point to freed memory, so it is read only when a local of the caller holds the same
+// object. A list is copied again when the class leaves __init__ to object (type_call then passes the
+// arguments to nothing that reads them). kwargs is always the dict the compiler built (BUILD_MAP,
+// DICT_MERGE): exact, so never replaced.
+bool new_of_class_call_ex(PyObject* func, cpy::iframe* callee, cpy::iframe* caller, int func_at, int oparg,
+                          bridge& b)
+{
+    PyObject* callargs = slot(caller, func_at + 1);
+    PyObject* kwargs = (oparg & 1) ? slot(caller, func_at + 2) : Py_None;
+    if (!held_by_local(caller, callargs) || (kwargs != Py_None && !PyDict_CheckExact(kwargs)))
+        return false;
+    py_ref args;
+    if (PyTuple_CheckExact(callargs))
+        args = py_ref::borrow(callargs);
+    else if (PyList_CheckExact(callargs) && PyType_Check(func) &&
+             reinterpret_cast<PyTypeObject*>(func)->tp_init == PyBaseObject_Type.tp_init)
+        args = check(PyList_AsTuple(callargs));
+    else
+        return false;
+    return new_of_class_call(func, callee, std::move(args), py_ref::borrow(kwargs), b);
+}
+
 bridge call_ex_bridge(cpy::iframe* callee, cpy::iframe* caller, const bytecode::instruction& ins)
 {
     bridge b;
@@ -839,8 +885,10 @@ bridge call_ex_bridge(cpy::iframe* callee, cpy::iframe* caller, const bytecode::
         b.ok = true;
         return b;
     }
-    if (!init_of_class_call(func, callee, b))
-        set_name_call(func, callee, caller, func_at, (ins.oparg & 1) != 0, b);
+    if (init_of_class_call(func, callee, b) ||
+        new_of_class_call_ex(func, callee, caller, func_at, ins.oparg, b))
+        return b;
+    set_name_call(func, callee, caller, func_at, (ins.oparg & 1) != 0, b);
     return b;
 }
 

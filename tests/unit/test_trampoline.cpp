@@ -563,6 +563,50 @@ TEST_F(trampoline, new_called_by_a_class_call_then_init)
         "assert resume() == 5  # not an instance: returned as is, __init__ not called\n");
 }
 
+TEST_F(trampoline, new_called_by_a_class_call_with_star_arguments)
+{
+    // CALL_FUNCTION_EX passes type_call the popped tuple: read only when a local holds it (a list it
+    // copied into a C local may be freed). A list is copied again when __init__ is object's.
+    run("import collections\n"
+        "class Tracked:\n"
+        "    def __new__(cls, *args, **kwargs):\n"
+        "        how = snap()  # before the instance exists (see new_called_by_a_class_call_then_init)\n"
+        "        obj = object.__new__(cls)\n"
+        "        obj.how = how\n"
+        "        return obj\n"
+        "    def __init__(self, a, b=0):\n"
+        "        self.value = a * 10 + b\n"
+        "class Pair(collections.namedtuple('Pair', 'x y')):\n"
+        "    def __new__(cls, x, y):\n"
+        "        snap()\n"
+        "        return super().__new__(cls, x, y)\n"
+        "def make(cls, *args, **kwargs):\n"
+        "    return cls(*args, **kwargs)\n"
+        "def main():\n"
+        "    t = make(Tracked, 4, b=2)\n"
+        "    return (t.value, t.how)\n"
+        "assert main() == (42, 'first')\n"
+        "assert links() == [None, None, 'new'], links()\n"
+        "assert resume() == (42, 'resumed')\n"
+        "captured.clear()\n"
+        "def main():\n"
+        "    first, *rest = [1, 2]\n"
+        "    return Pair(*rest, 3)\n" // a tuple LIST_TO_TUPLE built, held by no local: not claimed
+        "try:\n"
+        "    main()\n"
+        "except Exception as e:\n"
+        "    assert 'Pair()' in str(e), str(e)\n"
+        "else:\n"
+        "    raise AssertionError('captured')\n"
+        "def main():\n"
+        "    pair, *rest = [1, 2]\n"
+        "    rest.append(9)\n"
+        "    return Pair(*rest)\n" // a local list: copied again (Pair leaves __init__ to object)
+        "assert main() == (2, 9)\n"
+        "assert links() == [None, 'new'], links()\n"
+        "assert resume() == (2, 9)\n");
+}
+
 } // namespace
 
 TEST_F(trampoline, generator_consumed_by_list_join_and_sorted)
