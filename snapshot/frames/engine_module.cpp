@@ -5,6 +5,7 @@
 #include "frames/frame_engine.hpp"
 #include "frames/keyed_sort.hpp"
 #include "frames/min_max.hpp"
+#include "frames/reduce.hpp"
 #include "frames/running_sum.hpp"
 
 #include <cstring>
@@ -938,10 +939,12 @@ PyObject* init_engine_module()
         check_status(PyModule_AddObjectRef(m.get(), "NULL", sentinel.get()));
         check_status(PyModule_AddStringConstant(m.get(), "BUILT_FOR", PY_VERSION));
         // Before any program code runs: from here on a key function's frame under list.sort, sorted(),
-        // min() or max(), and a generator's under sum(), min() or max(), can be captured.
+        // min() or max(), reduce()'s function, and a generator's under sum(), min(), max() or reduce(),
+        // can be captured.
         frames::keyed_sort::install();
         frames::running_sum::install();
         frames::min_max::install();
+        frames::reduce::install();
         return m.release();
     });
 }

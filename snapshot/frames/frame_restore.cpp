@@ -17,6 +17,7 @@
 #include "frame_engine.hpp"
 #include "keyed_sort.hpp"
 #include "min_max.hpp"
+#include "reduce.hpp"
 #include "trampoline.hpp"
 
 #include <cstring>
@@ -346,6 +347,10 @@ PyObject* apply_link(PyObject* link, PyObject* result)
         return keyed_sort::finish(link, result);
     if (std::strcmp(kind, trampoline::link_minmax) == 0)
         return min_max::finish(link, result);
+    if (std::strcmp(kind, trampoline::link_reduce) == 0)
+        return reduce::finish(link, result);
+    if (std::strcmp(kind, trampoline::link_sum) == 0)
+        return trampoline::finish_sum(link, result);
     if (std::strcmp(kind, trampoline::link_string) == 0)
     {
         // PyObject_Str / PyObject_Repr after the slot returned
@@ -750,13 +755,23 @@ py_ref resume_chain(PyObject* frames, PyObject* exc_value, PyObject* send_value,
             // the rest of the native consumer: frames its iterator enters link to the caller, whose CALL
             // it is, as when the consumer ran; a capture there carries this link (iterating_link)
             running[static_cast<size_t>(i)] = nullptr;
-            _PyInterpreterFrame* saved = ts->cframe->current_frame;
-            ts->cframe->current_frame = owned[static_cast<size_t>(i - 1)].get();
-            g_iterating.emplace_back(owned[static_cast<size_t>(i - 1)].get(),
-                                     links[static_cast<size_t>(i)].get());
-            result = trampoline::iterate_outcome(links[static_cast<size_t>(i)].get(), result);
-            g_iterating.pop_back();
-            ts->cframe->current_frame = saved;
+            PyObject* link = links[static_cast<size_t>(i)].get();
+            if (trampoline::folds(link))
+            {
+                // min / max / reduce call Python code besides the iterator's (a key, a comparison, the
+                // function), which the iterator's link would claim: frames under the rest wait instead
+                native_rest_scope rest(ts, owned[static_cast<size_t>(i - 1)].get());
+                result = trampoline::iterate_outcome(link, result);
+            }
+            else
+            {
+                _PyInterpreterFrame* saved = ts->cframe->current_frame;
+                ts->cframe->current_frame = owned[static_cast<size_t>(i - 1)].get();
+                g_iterating.emplace_back(owned[static_cast<size_t>(i - 1)].get(), link);
+                result = trampoline::iterate_outcome(link, result);
+                g_iterating.pop_back();
+                ts->cframe->current_frame = saved;
+            }
             links[static_cast<size_t>(i)] = py_ref::borrow(Py_None);
         }
         running[static_cast<size_t>(i)] = nullptr;
@@ -830,9 +845,11 @@ py_ref resume_chain(PyObject* frames, PyObject* exc_value, PyObject* send_value,
             }
         }
         else if (has_kind(links[static_cast<size_t>(i)].get(), trampoline::link_sort) ||
-                 has_kind(links[static_cast<size_t>(i)].get(), trampoline::link_minmax))
+                 has_kind(links[static_cast<size_t>(i)].get(), trampoline::link_minmax) ||
+                 has_kind(links[static_cast<size_t>(i)].get(), trampoline::link_reduce) ||
+                 has_kind(links[static_cast<size_t>(i)].get(), trampoline::link_sum))
         {
-            // the rest of the sort / min / max calls the key function again
+            // the rest of the sort / min / max / reduce calls the key function (the function) again
             native_rest_scope rest(ts, owned[static_cast<size_t>(i - 1)].get());
             result = apply_link(links[static_cast<size_t>(i)].get(), result);
         }

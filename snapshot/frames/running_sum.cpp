@@ -1,6 +1,6 @@
-// sum() over a generator, with its running total where the capture reads it.
+// sum(), with its running total where the capture reads it.
 //
-// CPython 3.11.2 builtin_sum_impl (Python/bltinmodule.c), mirrored here for generators:
+// CPython 3.11.2 builtin_sum_impl (Python/bltinmodule.c), mirrored:
 //   start (0 when omitted); a str / bytes / bytearray start is refused before any item is taken;
 //   while the total is an exact int that fits a C long, exact int and bool items are added in C as long
 //       as the C sum does not overflow; the first other item: total = PyNumber_Add(int total, item);
@@ -8,7 +8,7 @@
 //       C double; the first other item: total = PyNumber_Add(float total, item);
 //   from then on total = PyNumber_Add(total, item).
 // Each step gives the value PyNumber_Add would, so the total saved as an object and continued with
-// PyNumber_Add at resume (trampoline.cpp, the "sum" consumer) ends with the same value.
+// PyNumber_Add at resume (trampoline.cpp, the "sum" consumer and link) ends with the same value.
 #include "running_sum.hpp"
 
 #include "call_registry.hpp"
@@ -34,11 +34,14 @@ enum class mode
 struct active_sum
 {
     cpy::iframe* caller = nullptr; // the frame whose CALL runs this sum
-    PyObject* generator = nullptr; // borrowed: the call holds it
+    py_ref it;                     // iter(iterable): a generator is its own
     mode m = mode::object;
     long i = 0;   // the total in mode c_long
     double f = 0; // in mode c_double
     py_ref total; // in mode object
+    // During PyNumber_Add(lhs, item), which may run a Python __add__ / __radd__ (borrowed).
+    PyObject* lhs = nullptr;
+    PyObject* item = nullptr;
 };
 
 using registry = call_registry<active_sum>;
@@ -59,13 +62,23 @@ void enter_c_mode(active_sum& s)
     }
 }
 
+// PyNumber_Add(lhs, item), recorded for the capture of a Python __add__ / __radd__ it runs.
+py_ref add_objects(active_sum& s, PyObject* lhs, PyObject* item)
+{
+    s.lhs = lhs;
+    s.item = item;
+    py_ref r = py_ref::steal(PyNumber_Add(lhs, item));
+    s.lhs = s.item = nullptr;
+    return r;
+}
+
 // Leaves C mode for `item`, which it cannot add: total = PyNumber_Add(total as an object, item).
 bool add_as_objects(active_sum& s, PyObject* item, bool after_long)
 {
     py_ref t = py_ref::steal(after_long ? PyLong_FromLong(s.i) : PyFloat_FromDouble(s.f));
     if (!t)
         return false;
-    s.total = py_ref::steal(PyNumber_Add(t.get(), item));
+    s.total = add_objects(s, t.get(), item);
     s.m = mode::object;
     if (!s.total)
         return false;
@@ -130,7 +143,8 @@ bool add(active_sum& s, PyObject* item)
         }
         return add_as_objects(s, item, false);
     }
-    s.total = py_ref::steal(PyNumber_Add(s.total.get(), item));
+    py_ref lhs = std::move(s.total); // alive through the call, as builtin_sum_impl's `result`
+    s.total = add_objects(s, lhs.get(), item);
     return static_cast<bool>(s.total);
 }
 
@@ -143,19 +157,42 @@ py_ref total_now(const active_sum& s)
     return py_ref::borrow(s.total.get());
 }
 
+// The loop from the iterator's next item on.
+PyObject* run(active_sum& s)
+{
+    iternextfunc next = Py_TYPE(s.it.get())->tp_iternext;
+    for (;;)
+    {
+        // tp_iternext returns NULL with no exception set at the end, or StopIteration for a generator
+        // that returned a value: all PyIter_Next adds is clearing that.
+        py_ref item = py_ref::steal(next(s.it.get()));
+        if (!item)
+        {
+            if (PyErr_Occurred() && !PyErr_ExceptionMatches(PyExc_StopIteration))
+                return nullptr;
+            PyErr_Clear();
+            return total_now(s).release();
+        }
+        if (!add(s, item.get()))
+            return nullptr;
+    }
+}
+
 PyObject* sum(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames)
 {
     Py_ssize_t nkw = kwnames != nullptr ? PyTuple_GET_SIZE(kwnames) : 0;
     bool start_kw = nkw == 1 && PyUnicode_CompareWithASCIIString(PyTuple_GET_ITEM(kwnames, 0), "start") == 0;
     // sum(iterable, /, start=0); anything else is the original's to accept or refuse.
-    if (nargs < 1 || nargs + nkw > 2 || (nkw == 1 && !start_kw) || !PyGen_CheckExact(args[0]))
+    if (nargs < 1 || nargs + nkw > 2 || (nkw == 1 && !start_kw))
         return PyObject_Vectorcall(original, args, static_cast<size_t>(nargs), kwnames);
     PyObject* start = nargs + nkw == 2 ? args[1] : nullptr;
     if (start != nullptr && (PyUnicode_Check(start) || PyBytes_Check(start) || PyByteArray_Check(start)))
         return PyObject_Vectorcall(original, args, static_cast<size_t>(nargs), kwnames); // its TypeError
     active_sum s;
     s.caller = PyThreadState_Get()->cframe->current_frame;
-    s.generator = args[0];
+    s.it = py_ref::steal(PyObject_GetIter(args[0]));
+    if (!s.it)
+        return nullptr;
     s.total = start != nullptr ? py_ref::borrow(start) : py_ref::steal(PyLong_FromLong(0));
     if (!s.total)
         return nullptr;
@@ -167,22 +204,7 @@ PyObject* sum(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyObject* kwna
         s.total.reset();
     }
     registry::entry r(&s);
-    // A generator is its own iterator (PyObject_GetIter returns it). Its tp_iternext returns NULL
-    // with no exception set when it ends (gen_iternext), which is all PyIter_Next adds to it.
-    iternextfunc next = Py_TYPE(s.generator)->tp_iternext;
-    for (;;)
-    {
-        py_ref item = py_ref::steal(next(s.generator));
-        if (!item)
-        {
-            if (PyErr_Occurred() && !PyErr_ExceptionMatches(PyExc_StopIteration))
-                return nullptr;
-            PyErr_Clear();
-            return total_now(s).release();
-        }
-        if (!add(s, item.get()))
-            return nullptr;
-    }
+    return run(s);
 }
 
 PyMethodDef sum_def = {"sum", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(sum)),
@@ -215,8 +237,31 @@ void install()
 py_ref total_of(cpy::iframe* caller, PyObject* generator)
 {
     active_sum* s =
-        registry::find([=](const active_sum& a) { return a.caller == caller && a.generator == generator; });
+        registry::find([=](const active_sum& a)
+                       { return a.caller == caller && a.it.get() == generator && a.item == nullptr; });
     return s != nullptr ? total_now(*s) : py_ref();
+}
+
+bool add_phase_of(cpy::iframe* caller, PyObject** lhs, PyObject** item, PyObject** iterator)
+{
+    active_sum* s = registry::find([=](const active_sum& a) { return a.caller == caller; });
+    if (s == nullptr || s->item == nullptr)
+        return false;
+    *lhs = s->lhs;
+    *item = s->item;
+    *iterator = s->it.get();
+    return true;
+}
+
+PyObject* finish(PyObject* iterator, PyObject* total)
+{
+    // After the first object-mode step builtin_sum_impl stays with objects: PyNumber_Add per item.
+    active_sum s;
+    s.it = py_ref::borrow(iterator);
+    s.total = py_ref::steal(total);
+    if (!s.total)
+        return nullptr;
+    return run(s);
 }
 
 } // namespace suspendable::frames::running_sum

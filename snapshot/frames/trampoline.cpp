@@ -7,6 +7,7 @@
 #include "keyed_sort.hpp"
 #include "min_max.hpp"
 #include "partial_list.hpp"
+#include "reduce.hpp"
 #include "running_sum.hpp"
 
 #include <cstring>
@@ -469,6 +470,7 @@ struct consumer
     py_ref list;              // the list it fills when known (extend)
     py_ref extra = py_ref::borrow(Py_None);
     bool takes_iterable = true; // it calls iter(arg) (the collecting ones, any, all), not arg's next
+    int arg = 0;                // which positional argument is the iterable (reduce: the second)
 };
 
 bool consumer_of(PyObject* x, PyObject* y, cpy::iframe* caller, int base, int nargs, PyObject* kwnames,
@@ -493,6 +495,14 @@ bool consumer_of(PyObject* x, PyObject* y, cpy::iframe* caller, int base, int na
         if (!min_max::consumer_state(caller, slot(caller, base + 2), &c.list, &c.extra))
             return false;
         c.how = "minmax";
+    }
+    else if (x == nullptr && reduce::is_reduce(y) && nkw == 0 && nargs >= 2)
+    {
+        // reduce.cpp's loop taking its iterator's next item: the value so far.
+        if (!reduce::consumer_state(caller, slot(caller, base + 3), &c.list, &c.extra))
+            return false;
+        c.how = "reduce";
+        c.arg = 1;
     }
     else if (x == nullptr && is_builtin(y, "sorted") && nargs - nkw == 1)
     {
@@ -579,7 +589,7 @@ bool consumer_call(PyObject* x, PyObject* y, cpy::iframe* callee, cpy::iframe* c
     consumer c;
     if (!consumer_of(x, y, caller, base, nargs, kwnames, c))
         return false;
-    PyObject* arg = std::strcmp(c.how, "send") == 0 ? c.self : slot(caller, base + 2);
+    PyObject* arg = std::strcmp(c.how, "send") == 0 ? c.self : slot(caller, base + 2 + c.arg);
     bool arg_is_gen = arg == reinterpret_cast<PyObject*>(gen);
     PyObject* iter = type_lookup(reinterpret_cast<PyObject*>(Py_TYPE(arg)), "__iter__");
     bool iter_made_gen = !arg_is_gen && iter != nullptr && PyFunction_Check(iter) &&
@@ -650,7 +660,7 @@ bool iterator_call(PyObject* x, PyObject* y, cpy::iframe* callee, cpy::iframe* c
     consumer c;
     if (!consumer_of(x, y, caller, base, nargs, kwnames, c) || std::strcmp(c.how, "send") == 0)
         return false;
-    PyObject* arg = slot(caller, base + 2);
+    PyObject* arg = slot(caller, base + 2 + c.arg);
     if (!iterator_drives(arg, callee))
         return false;
     PyObject* iter = type_lookup(reinterpret_cast<PyObject*>(Py_TYPE(arg)), "__iter__");
@@ -691,6 +701,50 @@ bool min_max_key_call(PyObject* x, PyObject* y, cpy::iframe* callee, cpy::iframe
     b.ok = true;
     b.kind = link_minmax;
     min_max::add_link_data(caller, b.data);
+    return true;
+}
+
+// functools.reduce(func, ...) (reduce.cpp records the loop's state): the callee is func's call on the
+// value so far and the next item.
+bool reduce_call(PyObject* x, PyObject* y, cpy::iframe* callee, cpy::iframe* caller, bridge& b)
+{
+    PyObject* func = nullptr;
+    if (x != nullptr || !reduce::is_reduce(y) || callee->previous != caller ||
+        !reduce::call_phase_of(caller, &func) || !forwards_to(func, callee))
+        return false;
+    b.ok = true;
+    b.kind = link_reduce;
+    reduce::add_link_data(caller, b.data);
+    return true;
+}
+
+PyObject* method_code(PyObject* obj, const std::string& name);
+
+// sum() in PyNumber_Add(total, item) running a Python __add__ of the total or __radd__ of the item
+// (running_sum.cpp records both and the iterator): binary_op1's state is which side ran, as for
+// BINARY_OP. The iterator must be one the snapshot can hold as it is (a generator, a builtin
+// container's iterator); anything else waits.
+bool sum_add_call(PyObject* x, PyObject* y, cpy::iframe* callee, cpy::iframe* caller, bridge& b)
+{
+    PyObject *lhs = nullptr, *item = nullptr, *it = nullptr;
+    if (x != nullptr || !is_builtin(y, "sum") || callee->previous != caller ||
+        !running_sum::add_phase_of(caller, &lhs, &item, &it) || !runs_no_python(it))
+        return false;
+    auto* code = reinterpret_cast<PyObject*>(callee->f_code);
+    const char* role = nullptr;
+    if (method_code(lhs, "__add__") == code && first_argument(callee) == lhs)
+        role = "forward";
+    else if (method_code(item, "__radd__") == code && first_argument(callee) == item)
+        role = "reflected";
+    if (role == nullptr)
+        return false;
+    b.ok = true;
+    b.kind = link_sum;
+    for (PyObject* o : {lhs, item})
+        b.data.push_back(py_ref::borrow(o));
+    for (const char* v : {"__add__", "__radd__", "+", role})
+        b.data.push_back(check(PyUnicode_FromString(v)));
+    b.data.push_back(py_ref::borrow(it));
     return true;
 }
 
@@ -763,7 +817,9 @@ bridge call_bridge(cpy::iframe* callee, cpy::iframe* caller, const bytecode::cod
     if (consumer_call(x, slot(caller, base + 1), callee, caller, base, precall.oparg, kwnames, b) ||
         iterator_call(x, slot(caller, base + 1), callee, caller, base, precall.oparg, kwnames, b) ||
         sort_key_call(x, slot(caller, base + 1), callee, caller, b) ||
-        min_max_key_call(x, slot(caller, base + 1), callee, caller, b))
+        min_max_key_call(x, slot(caller, base + 1), callee, caller, b) ||
+        reduce_call(x, slot(caller, base + 1), callee, caller, b) ||
+        sum_add_call(x, slot(caller, base + 1), callee, caller, b))
         return b;
     if (x == nullptr && kwnames == nullptr &&
         (builtin_hook_call(callable, callee, caller, base, precall.oparg, b) ||
@@ -1640,6 +1696,22 @@ PyObject* finish_binop(PyObject* link)
     return nullptr;
 }
 
+PyObject* finish_sum(PyObject* link, PyObject* result)
+{
+    if (PyTuple_GET_SIZE(link) != 8)
+    {
+        Py_XDECREF(result);
+        PyErr_SetString(PyExc_ValueError, "malformed sum link in the snapshot");
+        return nullptr;
+    }
+    if (result == Py_NotImplemented)
+    {
+        Py_DECREF(result);
+        result = finish_binop(link); // the link's first items are a "binop" link's
+    }
+    return running_sum::finish(PyTuple_GET_ITEM(link, 7), result);
+}
+
 PyObject* finish_compare(PyObject* link)
 {
     PyObject* left = PyTuple_GET_ITEM(link, 1);
@@ -1939,6 +2011,33 @@ PyObject* stop_iteration(PyObject* value)
     return nullptr;
 }
 
+// Consumers that fold each item into a value kept in the link's list (min_max.cpp, running_sum.cpp,
+// reduce.cpp) rather than collect it.
+bool accumulates(const std::string& how)
+{
+    return how == "minmax" || how == "sum" || how == "reduce";
+}
+
+// One item (or the end, `returned`) of such a consumer: its result, or NULL with *again set for the
+// next item (NULL without it: an exception).
+PyObject* accumulate(const std::string& how, PyObject* list, PyObject* extra, PyObject* item, bool returned,
+                     bool* again)
+{
+    *again = false;
+    if (how == "minmax")
+        return min_max::consume(list, extra, item, returned, again);
+    if (how == "reduce")
+        return reduce::consume(list, extra, item, returned, again);
+    // builtin_sum_impl adds each item; every one of its steps gives PyNumber_Add's value.
+    if (returned)
+        return py_ref::borrow(PyList_GET_ITEM(list, 0)).release();
+    PyObject* total = PyNumber_Add(PyList_GET_ITEM(list, 0), item);
+    if (total == nullptr || PyList_SetItem(list, 0, total) < 0)
+        return nullptr;
+    *again = true;
+    return nullptr;
+}
+
 PyObject* finish_collecting(const std::string& how, PyObject* list, PyObject* extra)
 {
     if (how == "list")
@@ -1993,25 +2092,25 @@ PyObject* consume_outcome(PyObject* link, PyObject* yielded, bool returned, PyOb
         *again = true;
         return nullptr;
     }
-    if (how == "minmax")
-        return min_max::consume(list, extra, item.get(), returned, again);
-    if (how == "sum")
-    {
-        // builtin_sum_impl adds each item; every one of its steps gives PyNumber_Add's value.
-        if (returned)
-            return py_ref::borrow(PyList_GET_ITEM(list, 0)).release();
-        PyObject* total = PyNumber_Add(PyList_GET_ITEM(list, 0), item.get());
-        if (total == nullptr || PyList_SetItem(list, 0, total) < 0)
-            return nullptr;
-        *again = true;
-        return nullptr;
-    }
+    if (accumulates(how))
+        return accumulate(how, list, extra, item.get(), returned, again);
     if (returned)
         return finish_collecting(how, list, extra);
     if (PyList_Append(list, item.get()) < 0)
         return nullptr;
     *again = true;
     return nullptr;
+}
+
+bool folds(PyObject* link)
+{
+    const char* how = PyUnicode_AsUTF8(PyTuple_GET_ITEM(link, 1));
+    if (how == nullptr)
+    {
+        PyErr_Clear();
+        return false;
+    }
+    return accumulates(how);
 }
 
 bool iterator_drives(PyObject* iterator, cpy::iframe* callee)
@@ -2064,10 +2163,30 @@ PyObject* iterate_outcome(PyObject* link, PyObject* result)
             return py_ref::borrow(PyTuple_GET_ITEM(extra, 0)).release();
         if (any || how == "all")
             return PyBool_FromLong(!any);
+        if (accumulates(how))
+        {
+            bool again = false;
+            return accumulate(how, list, extra, nullptr, true, &again);
+        }
         return finish_collecting(how, list, extra);
     }
     if (how == "next")
         return item.release();
+    if (accumulates(how))
+    {
+        // the consumer's loop over the rest (PyIter_Next clears a StopIteration)
+        for (; item; item = py_ref::steal(PyIter_Next(source)))
+        {
+            bool again = false;
+            PyObject* r = accumulate(how, list, extra, item.get(), false, &again);
+            if (!again)
+                return r;
+        }
+        if (PyErr_Occurred())
+            return nullptr;
+        bool again = false;
+        return accumulate(how, list, extra, nullptr, true, &again);
+    }
     if (any || how == "all")
     {
         // builtin_any / builtin_all over the rest (PyIter_Next clears a StopIteration)

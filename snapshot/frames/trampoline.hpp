@@ -112,6 +112,13 @@ inline constexpr const char* link_sort = "sort";
 //             function called by min() / max() (min_max.cpp): its result is `item`'s key, compared with
 //             the best; the rest of the iterator follows natively
 inline constexpr const char* link_minmax = "minmax";
+//   "reduce" (function, iterator)   the function functools.reduce() applies (reduce.cpp): its result is
+//             the value so far; the rest of the iterator follows natively
+inline constexpr const char* link_reduce = "reduce";
+//   "sum" (lhs, item, "__add__", "__radd__", "+", role, iterator)   an __add__ / __radd__ that sum() runs
+//             in PyNumber_Add(total, item) (running_sum.cpp): a "binop" link whose result is the new
+//             total; the rest of the iterator is added natively
+inline constexpr const char* link_sum = "sum";
 
 // One outcome of a generator a "consume" link runs: a yield (`yielded`, new reference), a return
 // (`returned`, its value as a new reference or NULL), or an error (both empty, exception set). Returns
@@ -122,6 +129,14 @@ PyObject* consume_outcome(PyObject* link, PyObject* yielded, bool returned, PyOb
 // The consumer's result once the callee of an "iterate" link returned `result` (new reference or NULL
 // with an exception): it takes the rest of the iterator itself. New reference, or NULL with an exception.
 PyObject* iterate_outcome(PyObject* link, PyObject* result);
+
+// The rest of sum() once the __add__ / __radd__ of a "sum" link returned `result` (new reference or NULL).
+PyObject* finish_sum(PyObject* link, PyObject* result);
+
+// True when the consumer of a "consume" or "iterate" link folds each item into a value (min, max, sum,
+// reduce): its rest may run Python code of its own (a key, a comparison, an __add__, the function)
+// besides the iterator's.
+bool folds(PyObject* link);
 // True when `callee` is the call the next() of `iterator` (an "iterate" link's) makes: map's function,
 // or a Python __next__ of it.
 bool iterator_drives(PyObject* iterator, cpy::iframe* callee);

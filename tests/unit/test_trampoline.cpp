@@ -1015,6 +1015,109 @@ TEST_F(trampoline, min_and_max_continue_from_their_best_item)
         "assert resume() == 7\n");
 }
 
+TEST_F(trampoline, min_with_a_key_over_a_map_continues_both_calls)
+{
+    // A key over a map of a Python function: inside the map's function the "iterate" link carries the
+    // best so far ([has_best, item, key]); the rest calls the key and compares natively.
+    run("def f(x):\n"
+        "    if x == 2:\n"
+        "        snap()\n"
+        "    return x * 3 % 7\n"
+        "def main():\n"
+        "    return min(map(f, [3, 1, 2, 5]), key=lambda v: -v)\n"
+        "assert main() == 6\n"
+        "link = captured[0][0][1][7]\n"
+        "assert link[:2] == ('iterate', 'minmax') and link[4] == [True, 3, -3], link\n"
+        "assert resume() == 6\n");
+}
+
+TEST_F(trampoline, sum_continues_after_a_python_add)
+{
+    // running_sum.cpp records PyNumber_Add(total, item) and the iterator: an __add__ of the total or an
+    // __radd__ of the item ("sum": NotImplemented goes on as binary_op1 does) gives the new total, and
+    // the rest of the list is added natively. An iterator the snapshot cannot hold as it is waits.
+    run("class V:\n"
+        "    def __init__(self, n):\n"
+        "        self.n = n\n"
+        "    def __add__(self, o):\n"
+        "        if self.n == 3:\n"
+        "            snap()\n"
+        "        return V(self.n + o.n) if hasattr(o, 'n') else NotImplemented\n"
+        "    def __radd__(self, o):\n"
+        "        if o == 0:\n"
+        "            snap()\n"
+        "            return self\n"
+        "        return NotImplemented\n"
+        "def main():\n"
+        "    return sum([V(1), V(2), V(3), V(4)], V(0)).n\n"
+        "assert main() == 10\n"
+        "assert links() == [None, 'sum'], links()\n"
+        "assert captured[0][0][1][7][6] == 'forward'\n"
+        "assert resume() == 10\n"
+        "def main():\n"
+        "    return sum([V(5), V(6)]).n\n" // 0 + V(5): int's nb_add says NotImplemented, V's __radd__ runs
+        "captured.clear()\n"
+        "assert main() == 11\n"
+        "assert captured[0][0][1][7][:2] == ('sum', 0) and captured[0][0][1][7][6] == 'reflected'\n"
+        "assert resume() == 11\n"
+        "import io\n"
+        "def main():\n"
+        "    return sum(map(V, [0, 1]), V(3)).n\n" // a map: not held as it is, waits
+        "captured.clear()\n"
+        "try:\n"
+        "    main()\n"
+        "except Exception as e:\n"
+        "    assert 'sum()' in str(e), str(e)\n"
+        "else:\n"
+        "    raise AssertionError('captured')\n");
+}
+
+TEST_F(trampoline, reduce_continues_from_its_value_so_far)
+{
+    // reduce.cpp records the loop's state: the function's call ("reduce": the rest of the iterator is
+    // folded natively), a generator it consumes ("consume" with [has_value, value]), a map's function.
+    run("import functools\n"
+        "def comb(a, b):\n"
+        "    if b == 3:\n"
+        "        snap()\n"
+        "    return a * 2 + b\n"
+        "def main():\n"
+        "    return functools.reduce(comb, [1, 2, 3, 4]), functools.reduce(comb, [], 'empty')\n"
+        "assert main() == (26, 'empty')\n"
+        "assert links() == [None, 'reduce'], links()\n"
+        "assert resume() == (26, 'empty')\n"
+        "def gen():\n"
+        "    yield 1\n"
+        "    snap()\n"
+        "    yield 2\n"
+        "def main():\n"
+        "    return functools.reduce(lambda a, b: a * 10 + b, gen(), 5)\n"
+        "captured.clear()\n"
+        "assert main() == 512\n"
+        "link = captured[0][0][1][7]\n"
+        "assert link[:2] == ('consume', 'reduce') and link[4] == [True, 51], link\n"
+        "assert resume() == 512\n"
+        "def twice(x):\n"
+        "    if x == 2:\n"
+        "        snap()\n"
+        "    return x * 2\n"
+        "def main():\n"
+        "    return functools.reduce(lambda a, b: a + b, map(twice, [1, 2, 3]))\n"
+        "captured.clear()\n"
+        "assert main() == 12\n"
+        "link = captured[0][0][1][7]\n"
+        "assert link[:2] == ('iterate', 'reduce') and link[4] == [True, 2], link\n"
+        "assert resume() == 12\n"
+        "def main():\n"
+        "    return functools.reduce(lambda a, b: a + b, map(twice, []))\n"
+        "try:\n"
+        "    main()\n"
+        "except TypeError as e:\n"
+        "    assert str(e) == 'reduce() of empty iterable with no initial value', e\n"
+        "assert functools.reduce.__module__ == '_functools' and functools.reduce.__self__.__name__ == "
+        "'_functools'\n");
+}
+
 TEST_F(trampoline, getattr_builtin_running_an_attribute_hook)
 {
     // getattr(o, name[, default]) calling a property getter or a descriptor's Python __get__: the result

@@ -4,7 +4,9 @@
 #         str.join / bytes.join over generator expressions (nested), lst.extend(gen), any / all stopping early,
 #         next(gen[, default]) and gen.send(v) (including a return turning into StopIteration), an iterable
 #         whose __iter__ is a generator function, a generator raising inside list(), try/finally inside a
-#         consumed generator, and generators printing as they go (output order must not change)
+#         consumed generator, and generators printing as they go (output order must not change), and
+#         functools.reduce over a generator with a Python function (with and without an initial value)
+import functools
 import os
 import time
 
@@ -58,8 +60,15 @@ def echo():
         total += got
 
 
+def join_words(a, b):
+    tick()
+    return a + "/" + b
+
+
 def main():
     print("list", list(squares(4, "L")))
+    print("reduce", functools.reduce(lambda a, b: a * 3 + b, squares(4, "R"), 1),
+          functools.reduce(join_words, words(3)))
     print("tuple", tuple(squares(13, "T")), tuple(v for v in words(2)))
     print("sorted", sorted(words(6), key=lambda w: (w[-1], w), reverse=True))
     print("join", "+".join(str(v) for v in squares(3, "J")))

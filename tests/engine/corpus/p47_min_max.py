@@ -2,11 +2,17 @@
 # covers: min() / max() running key functions and consuming generators (their best item so far is continued
 #         on resume): ties keep the first, several positional arguments with key=, default= for an empty
 #         generator, a generator with and without key=, a bound method as key, a max nested in a key
-#         function, a key that raises part-way, an empty iterable without default (ValueError)
+#         function, a key that raises part-way, an empty iterable without default (ValueError), a key over
+#         a map whose function is Python (the map's call and the key's are both served)
 import os
 import time
 
 SLOW = float(os.environ.get("CORPUS_SLOW") or 0)
+
+
+def vowels_of_len(n):
+    tick()
+    return -abs(n - 5)
 
 
 def tick():
@@ -67,6 +73,7 @@ def main():
         min(w for w in words if w.startswith("x"))
     except ValueError as e:
         print("empty min:", e)
+    print("mapped:", min(map(vowels, words), key=lambda n: (n % 2, -n)), max(map(len, words), key=vowels_of_len))
     best = []
     for k in range(3):
         best.append(max(readings(k + 4), key=lambda r: r * (k - 1)))
