@@ -219,6 +219,23 @@ bool has_python_reduce_hook(PyTypeObject* type)
 }
 
 // A local or live stack item of `f` (its first argument aside) that is an instance of `type`.
+// A member its enum class has registered (EnumType.__new__ adds each member to _member_map_ once its
+// _value_ is set): complete, whatever __new__ holds it (Enum.__new__ returning what _missing_ found).
+bool registered_member(PyObject* v)
+{
+    PyObject* members = PyDict_GetItemString(Py_TYPE(v)->tp_dict, "_member_map_"); // borrowed
+    if (members == nullptr || !PyDict_CheckExact(members))
+        return false;
+    Py_ssize_t pos = 0;
+    PyObject *key = nullptr, *value = nullptr;
+    while (PyDict_Next(members, &pos, &key, &value))
+    {
+        if (value == v)
+            return true;
+    }
+    return false;
+}
+
 bool holds_instance(cpy::iframe* f, int depth, PyTypeObject* type)
 {
     int n = cpy::nlocalsplus(f) + depth;
@@ -227,7 +244,7 @@ bool holds_instance(cpy::iframe* f, int depth, PyTypeObject* type)
         PyObject* v = f->localsplus[i];
         if (v != nullptr && PyCell_Check(v))
             v = PyCell_GET(v);
-        if (v != nullptr && PyObject_TypeCheck(v, type))
+        if (v != nullptr && PyObject_TypeCheck(v, type) && !registered_member(v))
             return true;
     }
     return false;
@@ -297,8 +314,9 @@ bool defined_in_main(PyTypeObject* type)
 // __getstate__ written in Python for complete objects (inspect.Signature.__reduce__ reads
 // self._parameters, enum's __reduce_ex__ needs a registered member) cannot save it. Such a chain is not a
 // safe point until that call returns, except:
-// - __init__ on an object of a plain layout: the snapshot saves `self` as its raw state, bypassing the
-//   hooks (graph.py, half_built), which is exactly what the resumed __init__ goes on filling;
+// - __init__ on an object of a plain layout, or on a member of an enum class of the program whose
+//   members are saved raw: the snapshot saves `self` as its raw state, bypassing the hooks (graph.py,
+//   half_built), which is exactly what the resumed __init__ goes on filling;
 // - __new__ (the class is its first argument) while none of its locals is an instance of the class:
 //   nothing is built yet (Enum.__new__ calling _missing_, a lookup) or it was already handed back;
 // - a library metaclass's __new__ blocks only while it holds the class it made (holds_new_class).
@@ -320,8 +338,8 @@ bool half_built(cpy::iframe* f, int depth)
         return holds_new_class(f, depth, type);
     if (type == nullptr || !has_python_reduce_hook(type))
         return false;
-    if (init)
-        return !plain_layout(type);
+    if (init) // a member of a program's enum class being made: saved raw as well (graph.py _raw_member)
+        return !plain_layout(type) && !(raw_saveable_enum(reinterpret_cast<PyObject*>(type)) && defined_in_main(type));
     return holds_instance(f, depth, type);
 }
 
