@@ -421,7 +421,14 @@ def _execute(body, program):
         _print_uncaught(e, program.base_code)
         status = -_signal.SIGINT if isinstance(e, KeyboardInterrupt) else 1
     capturable = _engine.counters()[0]
+    # A request the program outran: it arrived during a native call that the program's last statement
+    # made (the signal handler runs only once that call returns) and no line ran after it.
+    outran = _engine.armed() and not os.environ.get("SUSPENDABLE_TEST_SUSPEND_AT") and \
+        os.environ.get("SUSPENDABLE_TEST_REPORT") != "1"
     _uninstall()
+    if outran:
+        print(f"suspendable: the program ended before a safe point; nothing was saved (exit status "
+              f"{status & 0xff if status >= 0 else 128 - status})", file=sys.stderr)
     if os.environ.get("SUSPENDABLE_TEST_REPORT") == "1":
         print(f"[suspendable: not suspended, {capturable} capturable events]", file=sys.stderr)
     return status
