@@ -590,6 +590,19 @@ private:
     PyObject* m_saved;
 };
 
+// Links of the engine's own builtins (keyed_sort, min_max, reduce, running_sum) whose rest calls Python
+// code again (the key function, reduce's function, __add__) for the items left: under native_rest_scope.
+bool finishes_natively(PyObject* link)
+{
+    for (const char* kind : {trampoline::link_sort, trampoline::link_minmax, trampoline::link_reduce,
+                             trampoline::link_sum})
+    {
+        if (has_kind(link, kind))
+            return true;
+    }
+    return false;
+}
+
 } // namespace
 
 bool driven_by_resume(const void* f)
@@ -844,12 +857,8 @@ py_ref resume_chain(PyObject* frames, PyObject* exc_value, PyObject* send_value,
                 continue;
             }
         }
-        else if (has_kind(links[static_cast<size_t>(i)].get(), trampoline::link_sort) ||
-                 has_kind(links[static_cast<size_t>(i)].get(), trampoline::link_minmax) ||
-                 has_kind(links[static_cast<size_t>(i)].get(), trampoline::link_reduce) ||
-                 has_kind(links[static_cast<size_t>(i)].get(), trampoline::link_sum))
+        else if (finishes_natively(links[static_cast<size_t>(i)].get()))
         {
-            // the rest of the sort / min / max / reduce calls the key function (the function) again
             native_rest_scope rest(ts, owned[static_cast<size_t>(i - 1)].get());
             result = apply_link(links[static_cast<size_t>(i)].get(), result);
         }
